@@ -17,7 +17,6 @@ gradient at step 1 (p.grad is None, so PyTorch skips it and its Adam step count 
 "frozen" has requires_grad=False, so it never gets a gradient. The learning rate changes
 between steps to check that set_lr / param_group['lr'] is honoured.
 """
-import math
 import os
 import struct
 
@@ -36,7 +35,8 @@ arrays = []  # (name, numpy array)
 
 
 def put(name, value, dtype=np.float32):
-    arrays.append((name, np.ascontiguousarray(np.asarray(value, dtype=dtype))))
+    # Copy: tensor.numpy() shares memory with a parameter the optimiser keeps updating.
+    arrays.append((name, np.array(value, dtype=dtype, copy=True, order="C")))
 
 
 def make_inputs():
