@@ -78,17 +78,22 @@ public final class SGD extends Optimizer {
         float mom = (float) momentum;
         float keep = (float) (1 - dampening);
         float[] buf = buffers[index];
-        boolean first = buf == null;
-        if (first) {
+        if (buf == null) {
+            // First step of this parameter: the buffer starts as a copy of d, as in PyTorch.
             buf = new float[n];
             buffers[index] = buf;
+            for (int j = 0; j < n; j++) {
+                float d = weightDecay != 0 ? Math.fma(w[j], wd, g[j]) : g[j];
+                buf[j] = d;
+                w[j] = Math.fma(nesterov ? Math.fma(d, mom, d) : d, negLr, w[j]);
+            }
+            return;
         }
         for (int j = 0; j < n; j++) {
             float d = weightDecay != 0 ? Math.fma(w[j], wd, g[j]) : g[j];
-            float b = first ? d : Math.fma(d, keep, buf[j] * mom);
+            float b = Math.fma(d, keep, buf[j] * mom);
             buf[j] = b;
-            d = nesterov ? Math.fma(b, mom, d) : b;
-            w[j] = Math.fma(d, negLr, w[j]);
+            w[j] = Math.fma(nesterov ? Math.fma(b, mom, d) : b, negLr, w[j]);
         }
     }
 
