@@ -77,9 +77,15 @@ class OptimizerParityTest {
         opt.step();
     }
 
+    static void steps(String name, Optimizer opt, Map<String, Parameter> params, int from, int to) {
+        for (int k = from; k < to; k++) {
+            step(name, opt, params, k);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void matchesPyTorchStepByStep(String name) {
+    void matchesPyTorchStepByStepAndInFinalState(String name) {
         Map<String, Parameter> params = initialParams();
         Optimizer opt = optimizer(name, params);
         for (int k = 0; k < STEPS; k++) {
@@ -95,16 +101,11 @@ class OptimizerParityTest {
         }
         assertArrayEquals(OptimFixture.floats("init/" + FROZEN), params.get(FROZEN).data(),
                 "frozen parameter must not change");
+        assertStateMatches(name, opt);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void stateMatchesPyTorch(String name) {
-        Map<String, Parameter> params = initialParams();
-        Optimizer opt = optimizer(name, params);
-        for (int k = 0; k < STEPS; k++) {
-            step(name, opt, params, k);
-        }
+    /** The state after the last step: same keys and values as PyTorch's optimizer.state. */
+    static void assertStateMatches(String name, Optimizer opt) {
         Map<String, Tensor> state = opt.state();
         String prefix = name + "/state/";
         TreeSet<String> expectedKeys = new TreeSet<>();
@@ -127,13 +128,11 @@ class OptimizerParityTest {
     void resumingFromSavedStateEqualsUninterrupted(String name) {
         Map<String, Parameter> straight = initialParams();
         Optimizer a = optimizer(name, straight);
-        for (int k = 0; k < STEPS; k++) {
-            step(name, a, straight, k);
-        }
+        steps(name, a, straight, 0, STEPS);
 
         Map<String, Parameter> first = initialParams();
         Optimizer b = optimizer(name, first);
-        step(name, b, first, 0);
+        steps(name, b, first, 0, 1);
         Map<String, Tensor> saved = b.state();
         Map<String, Tensor> weights = new LinkedHashMap<>();
         first.forEach((n, p) -> weights.put(n, p.value().copy()));
@@ -145,9 +144,7 @@ class OptimizerParityTest {
         Optimizer c = optimizer(name, resumed);
         c.loadState(saved);
         assertEquals(1, c.stepCount());
-        for (int k = 1; k < STEPS; k++) {
-            step(name, c, resumed, k);
-        }
+        steps(name, c, resumed, 1, STEPS);
         for (String n : straight.keySet()) {
             assertArrayEquals(straight.get(n).data(), resumed.get(n).data(), name + " " + n);
         }
