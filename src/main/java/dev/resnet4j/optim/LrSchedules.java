@@ -25,6 +25,8 @@ import java.util.Locale;
  * Step and cosine use the closed forms ({@code _get_closed_form_lr}); PyTorch's recursive
  * {@code get_lr} agrees with them to about 1e-15 relative. Only the learning rate is
  * scheduled: {@code cycle_momentum=False} is the OneCycleLR setting matched.
+ *
+ * <p>See {@code docs/optim.md} for the CLI names and defaults.
  */
 public final class LrSchedules {
     /** OneCycleLR's defaults. */

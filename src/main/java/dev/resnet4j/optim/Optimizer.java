@@ -23,6 +23,8 @@ import java.util.Map;
  * {@link #state()} returns keys {@code <paramName>.<buffer>} in parameter order plus
  * {@code step}, the number of calls to {@link #step()}. The learning rate is not part of the
  * state: a schedule sets it with {@link #setLr(double)} before each step.
+ *
+ * <p>Why the results equal PyTorch's bit for bit, and the state keys: {@code docs/optim.md}.
  */
 public abstract class Optimizer {
     /** State key of the global step counter. */
