@@ -84,8 +84,11 @@ public class Adam extends Optimizer {
     @Override
     protected void update(int index, float[] w, float[] g) {
         int n = w.length;
+        // Checked one by one: a loaded state may hold only some of the buffers.
         if (expAvg[index] == null) {
             expAvg[index] = new float[n];
+        }
+        if (expAvgSq[index] == null) {
             expAvgSq[index] = new float[n];
         }
         if (amsgrad && maxExpAvgSq[index] == null) {
@@ -136,17 +139,17 @@ public class Adam extends Optimizer {
 
     @Override
     protected Tensor buffer(int index, String buffer) {
-        if (expAvg[index] == null) {
-            return null;
-        }
         return switch (buffer) {
-            case STEP -> scalar(steps[index]);
-            case EXP_AVG -> new Tensor(expAvg[index].clone(), shapeOf(index));
-            case EXP_AVG_SQ -> new Tensor(expAvgSq[index].clone(), shapeOf(index));
-            case MAX_EXP_AVG_SQ -> maxExpAvgSq[index] == null ? null
-                    : new Tensor(maxExpAvgSq[index].clone(), shapeOf(index));
+            case STEP -> expAvg[index] == null && steps[index] == 0 ? null : scalar(steps[index]);
+            case EXP_AVG -> copy(expAvg[index], index);
+            case EXP_AVG_SQ -> copy(expAvgSq[index], index);
+            case MAX_EXP_AVG_SQ -> copy(maxExpAvgSq[index], index);
             default -> throw new IllegalArgumentException("no Adam buffer " + buffer);
         };
+    }
+
+    private Tensor copy(float[] values, int index) {
+        return values == null ? null : new Tensor(values.clone(), shapeOf(index));
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.resnet4j.nn.Parameter;
 import dev.resnet4j.tensor.Tensor;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,7 +98,7 @@ public abstract class Optimizer {
     }
 
     public final List<Parameter> parameters() {
-        return Collections.unmodifiableList(params);
+        return params;
     }
 
     /**

@@ -189,4 +189,15 @@ class OptimizerTest {
         opt.setLr(0.02);
         assertEquals(0.02, opt.lr());
     }
+
+    @Test
+    void adamStepsFromAPartialState() {
+        Map<String, Parameter> params = params();
+        Optimizer opt = new Adam(params, 1e-3);
+        opt.loadState(Map.of("a.exp_avg", Tensor.full(0.1f, 2, 2)));
+        setGrads(params, 1f);
+        opt.step();
+        assertEquals(List.of("step", "a.step", "a.exp_avg", "a.exp_avg_sq", "b.step", "b.exp_avg", "b.exp_avg_sq"),
+                List.copyOf(opt.state().keySet()));
+    }
 }
