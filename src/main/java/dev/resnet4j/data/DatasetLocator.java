@@ -35,15 +35,21 @@ public final class DatasetLocator {
     private final Path cacheDir;
     private final List<Path> systemDirs;
     private final List<String> mirrors;
+    private final Map<String, String> md5;
     private final boolean allowDownload;
     private final Duration timeout;
 
+    /**
+     * @param mirrors base URLs tried in order, each file being {@code base + name}
+     * @param md5     expected MD5 (hex) of each of the four files
+     */
     public DatasetLocator(MnistDataset.Variant variant, Path cacheDir, List<Path> systemDirs, List<String> mirrors,
-                          boolean allowDownload, Duration timeout) {
+                          Map<String, String> md5, boolean allowDownload, Duration timeout) {
         this.variant = variant;
         this.cacheDir = cacheDir;
         this.systemDirs = List.copyOf(systemDirs);
         this.mirrors = List.copyOf(mirrors);
+        this.md5 = Map.copyOf(md5);
         this.allowDownload = allowDownload;
         this.timeout = timeout;
     }
@@ -52,24 +58,28 @@ public final class DatasetLocator {
     public static DatasetLocator standard(MnistDataset.Variant variant) {
         return new DatasetLocator(variant, defaultCacheDir(System.getenv(), System.getProperty("user.home"))
                 .resolve(variant.id), List.of(Paths.get("/usr/share/datasets", variant.id)), variant.mirrors,
-                true, Duration.ofSeconds(30));
+                variant.md5, true, Duration.ofSeconds(30));
     }
 
     /** Same locator with other mirrors (tests point this at a local server). */
     public DatasetLocator withMirrors(List<String> newMirrors) {
-        return new DatasetLocator(variant, cacheDir, systemDirs, newMirrors, allowDownload, timeout);
+        return new DatasetLocator(variant, cacheDir, systemDirs, newMirrors, md5, allowDownload, timeout);
+    }
+
+    public DatasetLocator withChecksums(Map<String, String> newMd5) {
+        return new DatasetLocator(variant, cacheDir, systemDirs, mirrors, newMd5, allowDownload, timeout);
     }
 
     public DatasetLocator withCacheDir(Path dir) {
-        return new DatasetLocator(variant, dir, systemDirs, mirrors, allowDownload, timeout);
+        return new DatasetLocator(variant, dir, systemDirs, mirrors, md5, allowDownload, timeout);
     }
 
     public DatasetLocator withSystemDirs(List<Path> dirs) {
-        return new DatasetLocator(variant, cacheDir, dirs, mirrors, allowDownload, timeout);
+        return new DatasetLocator(variant, cacheDir, dirs, mirrors, md5, allowDownload, timeout);
     }
 
     public DatasetLocator withDownload(boolean allow) {
-        return new DatasetLocator(variant, cacheDir, systemDirs, mirrors, allow, timeout);
+        return new DatasetLocator(variant, cacheDir, systemDirs, mirrors, md5, allow, timeout);
     }
 
     /** {@code $XDG_CACHE_HOME/resnet4j} if set (and absolute, as the spec requires), else {@code ~/.cache/resnet4j}. */
@@ -142,7 +152,7 @@ public final class DatasetLocator {
             IOException last = null;
             for (String mirror : mirrors) {
                 try {
-                    fetch(client, URI.create(mirror + file), cacheDir.resolve(file), variant.md5.get(file));
+                    fetch(client, URI.create(mirror + file), cacheDir.resolve(file), md5.get(file));
                     last = null;
                     break;
                 } catch (IOException e) {
