@@ -26,6 +26,7 @@ public final class MakeSubset {
         int nTest = args.length == 4 ? Integer.parseInt(args[3]) : FashionMnist.SUBSET_TEST;
         write(source, target, true, nTrain);
         write(source, target, false, nTest);
+        System.out.println("wrote " + nTrain + " training and " + nTest + " test images to " + target);
     }
 
     static void write(Path source, Path target, boolean train, int n) throws IOException {
@@ -39,6 +40,5 @@ public final class MakeSubset {
         int per = images.rows() * images.cols();
         Idx.writeImages(target.resolve(imagesName), Arrays.copyOf(images.pixels(), n * per), n, images.rows(), images.cols());
         Idx.writeLabels(target.resolve(labelsName), Arrays.copyOf(labels, n));
-        System.out.println("wrote " + n + (train ? " training" : " test") + " images to " + target);
     }
 }

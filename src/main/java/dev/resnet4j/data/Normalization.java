@@ -15,6 +15,9 @@ public record Normalization(float[] mean, float[] std) {
     /** What torchvision's ImageNet weights expect. */
     public static final Normalization IMAGENET = of(new float[] {0.485f, 0.456f, 0.406f},
             new float[] {0.229f, 0.224f, 0.225f});
+    /** ImageNet statistics for one channel: the means of the three channels' means and stds. */
+    public static final Normalization IMAGENET_GRAY = of(new float[] {(0.485f + 0.456f + 0.406f) / 3},
+            new float[] {(0.229f + 0.224f + 0.225f) / 3});
     /** Leaves values in [0, 1]. */
     public static final Normalization NONE = of(new float[] {0f}, new float[] {1f});
 
