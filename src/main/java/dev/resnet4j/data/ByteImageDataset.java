@@ -1,0 +1,105 @@
+package dev.resnet4j.data;
+
+import java.util.List;
+
+/**
+ * A dataset whose images are stored compactly as unsigned bytes, C×H×W per image.
+ *
+ * <p>Pixels become floats only when read, as {@code byte / 255f}, which is exactly what
+ * torchvision's {@code ToTensor} computes.
+ */
+public class ByteImageDataset implements Dataset {
+    private final byte[] pixels;
+    private final byte[] labels;
+    private final int count;
+    private final int channels;
+    private final int height;
+    private final int width;
+    private final List<String> classNames;
+
+    /**
+     * @param pixels  {@code count} images, each C×H×W unsigned bytes, back to back (not copied)
+     * @param labels  one label per image, unsigned byte, each below {@code classNames.size()}
+     */
+    public ByteImageDataset(byte[] pixels, byte[] labels, int channels, int height, int width,
+                            List<String> classNames) {
+        if (channels < 1 || height < 1 || width < 1) {
+            throw new IllegalArgumentException("image size must be positive, got " + channels + "x" + height + "x" + width);
+        }
+        long per = (long) channels * height * width;
+        if (pixels.length != per * labels.length) {
+            throw new IllegalArgumentException(labels.length + " labels need " + per * labels.length
+                    + " pixel bytes but there are " + pixels.length);
+        }
+        for (int i = 0; i < labels.length; i++) {
+            int l = labels[i] & 0xff;
+            if (l >= classNames.size()) {
+                throw new IllegalArgumentException("label " + l + " of image " + i + " is not below the "
+                        + classNames.size() + " classes");
+            }
+        }
+        this.pixels = pixels;
+        this.labels = labels;
+        this.count = labels.length;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.classNames = List.copyOf(classNames);
+    }
+
+    @Override
+    public int size() {
+        return count;
+    }
+
+    @Override
+    public int channels() {
+        return channels;
+    }
+
+    @Override
+    public int height() {
+        return height;
+    }
+
+    @Override
+    public int width() {
+        return width;
+    }
+
+    @Override
+    public int numClasses() {
+        return classNames.size();
+    }
+
+    @Override
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    @Override
+    public void get(int index, float[] dst, int dstOff) {
+        int n = channels * height * width;
+        int src = checkIndex(index) * n;
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = (pixels[src + i] & 0xff) / 255f;
+        }
+    }
+
+    @Override
+    public int label(int index) {
+        return labels[checkIndex(index)] & 0xff;
+    }
+
+    /** The raw pixel byte {@code i} (0..255) of image {@code index}, C×H×W order. */
+    public int pixel(int index, int i) {
+        return pixels[checkIndex(index) * channels * height * width + i] & 0xff;
+    }
+
+    private int checkIndex(int index) {
+        if (index < 0 || index >= count) {
+            throw new IndexOutOfBoundsException("image " + index + " of a dataset of " + count);
+        }
+        return index;
+    }
+}
