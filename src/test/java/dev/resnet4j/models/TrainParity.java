@@ -59,6 +59,21 @@ final class TrainParity {
     double compare(String stage, Map<String, Tensor> actual, double tol) {
         Map<String, String[]> want = stage(stage);
         Map<String, Double> scale = scales(stage);
+        // Where PyTorch cannot reproduce itself under 1e-7 weight noise (the generator measures
+        // this per key), the tolerance widens to 20x that noise; elsewhere it stays at tol.
+        // A step starts from the previous step's state, so its results cannot be pinned down
+        // more tightly than that state was: the previous step's worst noise applies to all keys.
+        Map<String, Double> noise = new HashMap<>();
+        double inherited = 0;
+        if (stage.startsWith("after_step")) {
+            int step = Integer.parseInt(stage.substring("after_step".length()));
+            for (String[] l : f.all("after_step" + (step - 1) + "_noise")) {
+                inherited = Math.max(inherited, Double.parseDouble(l[1]));
+            }
+        }
+        for (String[] l : f.all(stage + "_noise")) {
+            noise.put(l[0], Math.max(inherited, Double.parseDouble(l[1])));
+        }
         if (want.isEmpty()) {
             fail("fixture has no stage " + stage);
         }
@@ -71,14 +86,15 @@ final class TrainParity {
             }
             int n = v.length / 2;
             double s = Math.max(scale.get(e.getKey()), 1e-12);
+            double keyTol = Math.max(tol, 20 * noise.getOrDefault(e.getKey(), 0.0));
             for (int i = 0; i < n; i++) {
                 int idx = Integer.parseInt(v[i]);
                 double expected = Double.parseDouble(v[n + i]);
                 double err = Math.abs(t.data()[idx] - expected) / s;
                 worst = Math.max(worst, err);
-                if (err > tol) {
+                if (err > keyTol) {
                     fail(stage + " " + e.getKey() + "[" + idx + "]: " + t.data()[idx] + " vs PyTorch " + expected
-                            + " (error " + err + " of max |value| " + s + ")");
+                            + " (error " + err + " of max |value| " + s + ", tolerance " + keyTol + ")");
                 }
             }
         }
