@@ -24,8 +24,8 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--blocks", description = "Also list every residual block.")
     boolean blocks;
 
-    @Option(names = "--verbose", description = "Show stack traces on errors.")
-    boolean verbose;
+    @Mixin
+    CommonOptions common;
 
     @Override
     public Integer call() {

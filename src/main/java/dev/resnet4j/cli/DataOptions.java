@@ -1,0 +1,47 @@
+package dev.resnet4j.cli;
+
+import dev.resnet4j.data.DataLoader;
+import dev.resnet4j.data.DataSpec;
+import dev.resnet4j.data.Dataset;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Where training and evaluation data come from. */
+final class DataOptions {
+    @Option(names = {"--data", "--dataset"}, required = true, paramLabel = "SPEC",
+            description = "fashion-mnist, fashion-mnist-subset, mnist, cifar10:DIR, folder:DIR or npy:X.npy,y.npy[;Xtest.npy,ytest.npy]")
+    String spec;
+
+    @Option(names = "--data-dir", description = "Where to look for (and download) fashion-mnist / mnist first.")
+    Path dataDir;
+
+    @Option(names = "--image-size", defaultValue = "224", description = "Side that folder: images are resized to (default: ${DEFAULT-VALUE}).")
+    int imageSize;
+
+    @Option(names = "--offline", description = "Never download; use local files only.")
+    boolean offline;
+
+    DataSpec.Splits open(int channels) throws IOException {
+        DataSpec.Options o = DataSpec.Options.defaults().withDataDir(dataDir).withDownload(!offline).withImages(channels, imageSize);
+        DataSpec.Splits s = DataSpec.parse(spec).open(o);
+        check(s.train(), channels);
+        if (s.test() != null) {
+            check(s.test(), channels);
+        }
+        return s;
+    }
+
+    private void check(Dataset d, int channels) {
+        if (d.channels() != channels) {
+            throw new IllegalArgumentException("data " + spec + " has " + d.channels() + "-channel images but the model takes "
+                    + channels + (channels == 3 ? "; add --grayscale for a 1-channel model" : "; drop --grayscale"));
+        }
+    }
+
+    static DataLoader testLoader(DataSpec.Splits s, int batchSize) {
+        return s.test() == null ? null : DataLoader.builder(s.test()).batchSize(batchSize).shuffle(false)
+                .normalization(s.normalization()).build();
+    }
+}

@@ -1,0 +1,163 @@
+package dev.resnet4j.cli;
+
+import dev.resnet4j.data.Augmentation;
+import dev.resnet4j.data.DataLoader;
+import dev.resnet4j.data.DataSpec;
+import dev.resnet4j.io.StateDicts;
+import dev.resnet4j.models.ResNet;
+import dev.resnet4j.nn.Module;
+import dev.resnet4j.nn.Parameter;
+import dev.resnet4j.optim.Adam;
+import dev.resnet4j.optim.AdamW;
+import dev.resnet4j.optim.LrSchedules;
+import dev.resnet4j.optim.Optimizer;
+import dev.resnet4j.optim.SGD;
+import dev.resnet4j.train.EpochResult;
+import dev.resnet4j.train.MetricsLog;
+import dev.resnet4j.train.Trainer;
+import dev.resnet4j.train.TrainingListener;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** Trains (or fine-tunes) a ResNet and saves its full state dict. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train or fine-tune a ResNet; save the whole state dict (BN statistics included).")
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions model;
+    @Mixin
+    DataOptions data;
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--weights", description = "Start from these weights (non-strict: a different fc is re-initialised).")
+    Path weights;
+    @Option(names = "--freeze-backbone", description = "Train only fc (fine-tuning).")
+    boolean freezeBackbone;
+    @Option(names = "--epochs", defaultValue = "5", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+    @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adam or adamw (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+    @Option(names = "--lr", defaultValue = "0.05", description = "Learning rate (peak for onecycle; default: ${DEFAULT-VALUE}).")
+    double lr;
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+    @Option(names = "--nesterov", description = "Nesterov momentum (SGD).")
+    boolean nesterov;
+    @Option(names = "--weight-decay", defaultValue = "5e-4", description = "Weight decay on every parameter (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+    @Option(names = "--schedule", defaultValue = "constant",
+            description = "constant, step[:N[:GAMMA]], cosine[:TMAX], onecycle[:PCT] or onecycle-linear[:PCT] (default: ${DEFAULT-VALUE}).")
+    String schedule;
+    @Option(names = "--label-smoothing", defaultValue = "0", description = "Cross-entropy label smoothing (default: ${DEFAULT-VALUE}).")
+    double labelSmoothing;
+    @Option(names = "--no-shuffle", description = "Take batches in file order.")
+    boolean noShuffle;
+    @Option(names = "--no-augment", description = "No random crop / flip.")
+    boolean noAugment;
+    @Option(names = "--seed", defaultValue = "0", description = "Seed for init, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--save", required = true, description = "Where to save the trained weights (.safetensors or .pth).")
+    Path save;
+    @Option(names = "--checkpoint-dir", description = "Write a checkpoint after every epoch here.")
+    Path checkpointDir;
+    @Option(names = "--resume", description = "Continue from the checkpoint in --checkpoint-dir.")
+    boolean resume;
+    @Option(names = "--metrics", description = "CSV of per-epoch metrics (default: next to --save).")
+    Path metrics;
+    @Option(names = "--quiet", description = "No progress bars.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        common.apply();
+        if (resume && checkpointDir == null) {
+            throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+        }
+        ResNet m = model.build(seed);
+        if (weights != null) {
+            Module.LoadReport report = ModelOptions.loadLenient(m, weights);
+            System.out.println("loaded " + weights + ": " + report.toString().replace("\n", "; "));
+        }
+        if (freezeBackbone) {
+            m.namedParameters().forEach((k, p) -> p.setRequiresGrad(k.startsWith("fc.")));
+        }
+        DataSpec.Splits splits = data.open(m.inChannels());
+        DataLoader trainLoader = DataLoader.builder(splits.train()).batchSize(batchSize).shuffle(!noShuffle).seed(seed)
+                .augmentation(noAugment ? Augmentation.NONE : Augmentation.standard(splits.train().height()))
+                .normalization(splits.normalization()).build();
+        DataLoader testLoader = DataOptions.testLoader(splits, batchSize);
+        Optimizer opt = optimizer(m.namedParameters());
+        Path metricsFile = metrics != null ? metrics : siblingOf(save, ".metrics.csv");
+        MetricsLog log = new MetricsLog(metricsFile);
+        ProgressDisplay progress = quiet ? null : new ProgressDisplay();
+        System.out.printf(Locale.ROOT, "training %s on %s: %d images%s, %d epochs, batch %d, %s lr %.3g, %s schedule%n",
+                model.arch, data.spec, splits.train().size(), splits.hasTest() ? " (+" + splits.test().size() + " test)" : "",
+                epochs, batchSize, optimizer, lr, schedule);
+        Trainer trainer = Trainer.builder(m, trainLoader, opt).testLoader(testLoader).epochs(epochs)
+                .schedule(LrSchedules.parse(schedule, lr, epochs, trainLoader.batchesPerEpoch()))
+                .labelSmoothing(labelSmoothing).checkpointDir(checkpointDir).resume(resume).seed(seed)
+                .listener(new TrainingListener() {
+                    @Override
+                    public void epochStarted(int epoch, int total, int steps) {
+                        if (progress != null) {
+                            progress.epochStarted(epoch, total, steps);
+                        }
+                    }
+
+                    @Override
+                    public void stepFinished(int epoch, int step, int images, double meanLoss, double accuracy) {
+                        if (progress != null) {
+                            progress.stepFinished(epoch, step, images, meanLoss, accuracy);
+                        }
+                    }
+
+                    @Override
+                    public void epochFinished(EpochResult r) {
+                        if (progress != null) {
+                            progress.epochFinished(r);
+                        } else {
+                            new ProgressDisplay().epochFinished(r);
+                        }
+                        log.epochFinished(r);
+                    }
+                }).build();
+        List<EpochResult> history;
+        try {
+            history = trainer.fit();
+        } catch (OutOfMemoryError e) {
+            throw new IllegalStateException("out of memory at batch size " + batchSize
+                    + ": use a smaller --batch-size or give the JVM more heap (JAVA_OPTS=-Xmx16g)");
+        }
+        StateDicts.save(m.stateDict(), save);
+        System.out.println("saved " + save + (history.isEmpty() ? " (nothing left to train: the checkpoint was complete)" : "")
+                + "; metrics in " + metricsFile);
+        return 0;
+    }
+
+    private Optimizer optimizer(Map<String, Parameter> params) {
+        return switch (optimizer.toLowerCase(Locale.ROOT)) {
+            case "sgd" -> new SGD(params, lr, momentum, 0.0, weightDecay, nesterov);
+            case "adam" -> new Adam(params, lr, 0.9, 0.999, 1e-8, weightDecay, false);
+            case "adamw" -> new AdamW(params, lr, 0.9, 0.999, 1e-8, weightDecay, false);
+            default -> throw new IllegalArgumentException("--optimizer must be sgd, adam or adamw, got '" + optimizer + "'");
+        };
+    }
+
+    static Path siblingOf(Path file, String suffix) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String base = dot > 0 ? name.substring(0, dot) : name;
+        Path parent = file.toAbsolutePath().getParent();
+        return parent.resolve(base + suffix);
+    }
+}
