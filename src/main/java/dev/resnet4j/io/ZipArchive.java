@@ -311,6 +311,9 @@ final class ZipArchive {
         }
 
         void finish() throws IOException {
+            if (central.size() > 0xffff) {
+                throw new IOException("more than 65535 entries need zip64, which this writer does not produce");
+            }
             long cdStart = offset;
             long cdSize = 0;
             for (byte[] c : central) {
