@@ -243,22 +243,22 @@ public final class TorchFiles {
         Object root = Pickle.load(in, new TorchResolver(in));
         Map<String, TensorRef> refs = stateDict(root, in);
         String storageDir = prefix + "data/";
-        Map<String, byte[]> cache = new HashMap<>();
+        Map<String, ZipArchive.Slice> cache = new HashMap<>();
         return materialise(refs, in, bytes.length, ref -> {
-            byte[] data = cache.get(ref.key());
+            ZipArchive.Slice data = cache.get(ref.key());
             if (data == null) {
                 ZipArchive.Entry e = zip.entries().get(storageDir + ref.key());
                 if (e == null) {
                     throw in.fail("storage '" + Json.abbreviate(ref.key()) + "' has no entry " + Json.abbreviate(storageDir + ref.key()));
                 }
-                data = zip.read(e);
+                data = zip.slice(e);
                 cache.put(ref.key(), data);
             }
-            if (data.length % ref.dtype().size != 0) {
-                throw in.fail("storage '" + Json.abbreviate(ref.key()) + "' has " + data.length
+            if (data.length() % ref.dtype().size != 0) {
+                throw in.fail("storage '" + Json.abbreviate(ref.key()) + "' has " + data.length()
                         + " bytes, not a whole number of " + ref.dtype() + " elements");
             }
-            return new StorageData(data, 0, data.length / ref.dtype().size);
+            return new StorageData(data.bytes(), data.start(), data.length() / ref.dtype().size);
         });
     }
 
@@ -387,8 +387,17 @@ public final class TorchFiles {
                 throw at.fail("tensors hold more elements than a file of " + fileLength + " bytes can plausibly describe");
             }
             int start = (int) (data.start() + s.viewOffset() * s.dtype().size);
-            byte[] raw = Strided.gather(data.bytes(), start, s.dtype().size, shape, t.stride(), t.offset());
-            out.put(e.getKey(), new Tensor(s.dtype().toFloats(raw, 0, (int) numel), shape));
+            float[] values;
+            if (numel == 0) {
+                values = new float[0];
+            } else if (Strided.isContiguous(shape, t.stride())) {
+                // The common case: decode straight from the file's bytes, no intermediate copy.
+                values = s.dtype().toFloats(data.bytes(), (int) (start + t.offset() * s.dtype().size), (int) numel);
+            } else {
+                byte[] raw = Strided.gather(data.bytes(), start, s.dtype().size, shape, t.stride(), t.offset());
+                values = s.dtype().toFloats(raw, 0, (int) numel);
+            }
+            out.put(e.getKey(), new Tensor(values, shape));
         }
         return out;
     }
