@@ -238,20 +238,36 @@ public final class TorchFiles {
                 throw new FormatException(source, "byteorder '" + Json.abbreviate(bo) + "' is not supported (only little)");
             }
         }
-        byte[] pickle = zip.read(pkl);
+        String storageDir = prefix + "data/";
+        return fromDataPickle(zip.read(pkl), source, bytes.length, key -> {
+            ZipArchive.Entry e = zip.entries().get(storageDir + key);
+            if (e == null) {
+                throw new FormatException(source, "storage '" + Json.abbreviate(key) + "' has no entry "
+                        + Json.abbreviate(storageDir + key));
+            }
+            return zip.slice(e);
+        });
+    }
+
+    /** Finds a storage's bytes by its key. */
+    interface StorageLookup {
+        ZipArchive.Slice find(String key) throws FormatException;
+    }
+
+    /**
+     * The zip format's data.pkl, with storages looked up by key (each looked up once). Also the
+     * entry point of the pickle fuzz test, which supplies made-up storages.
+     */
+    static Map<String, Tensor> fromDataPickle(byte[] pickle, String source, long fileLength, StorageLookup lookup)
+            throws FormatException {
         ByteReader in = new ByteReader(pickle, source);
         Object root = Pickle.load(in, new TorchResolver(in));
         Map<String, TensorRef> refs = stateDict(root, in);
-        String storageDir = prefix + "data/";
         Map<String, ZipArchive.Slice> cache = new HashMap<>();
-        return materialise(refs, in, bytes.length, ref -> {
+        return materialise(refs, in, fileLength, ref -> {
             ZipArchive.Slice data = cache.get(ref.key());
             if (data == null) {
-                ZipArchive.Entry e = zip.entries().get(storageDir + ref.key());
-                if (e == null) {
-                    throw in.fail("storage '" + Json.abbreviate(ref.key()) + "' has no entry " + Json.abbreviate(storageDir + ref.key()));
-                }
-                data = zip.slice(e);
+                data = lookup.find(ref.key());
                 cache.put(ref.key(), data);
             }
             if (data.length() % ref.dtype().size != 0) {

@@ -42,6 +42,20 @@ class IoFuzzTest {
         }
     }
 
+    /**
+     * The data.pkl of a zip file straight into the restricted unpickler and the view checks,
+     * without the zip's CRC in the way; every storage key maps to the same 256 bytes.
+     */
+    @FuzzTest(maxDuration = "2m")
+    void torchPickle(byte[] data) {
+        ZipArchive.Slice storage = new ZipArchive.Slice(new byte[256], 0, 256);
+        try {
+            TorchFiles.fromDataPickle(data, "fuzz.pkl", data.length, key -> storage);
+        } catch (FormatException e) {
+            checkMessage(e, "fuzz.pkl");
+        }
+    }
+
     @FuzzTest(maxDuration = "2m")
     void npy(byte[] data) {
         try {
