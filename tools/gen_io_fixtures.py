@@ -30,6 +30,13 @@ def path(name):
     return os.path.join(OUT, name)
 
 
+def fixed(name, method=zipfile.ZIP_STORED):
+    """A zip entry with a fixed date, so regenerated fixtures do not churn."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = method
+    return info
+
+
 def record(name, tensors):
     """Shape and float32 values of each tensor, in order."""
     expected[name] = [
@@ -70,6 +77,13 @@ torch.save(sd, path("state_zip.pth"))
 torch.save(sd, path("state_legacy.pth"), _use_new_zipfile_serialization=False)
 record("state_zip.pth", sd)
 record("state_legacy.pth", sd)
+
+# The same archive re-packed with deflate (PyTorch never compresses, other zip tools may).
+with zipfile.ZipFile(path("state_zip.pth")) as src, \
+        zipfile.ZipFile(path("state_deflated.pth"), "w", zipfile.ZIP_DEFLATED) as dst:
+    for info in src.infolist():
+        dst.writestr(fixed(info.filename, zipfile.ZIP_DEFLATED), src.read(info.filename))
+record("state_deflated.pth", sd)
 
 small = collections.OrderedDict(fc_weight=torch.randn(2, 3), fc_bias=torch.randn(2))
 torch.save({"epoch": 3, "best": 0.75, "state_dict": small, "tag": "run1"}, path("checkpoint_state_dict.pth"))
@@ -147,12 +161,12 @@ with open(path("expected.json"), "w") as f:
 
 def torch_zip(name, pickle_bytes, storages=None, prefix="archive/", extra_entries=()):
     with zipfile.ZipFile(path(name), "w", zipfile.ZIP_STORED) as z:
-        z.writestr(prefix + "data.pkl", pickle_bytes)
+        z.writestr(fixed(prefix + "data.pkl"), pickle_bytes)
         for key, data in (storages or {}).items():
-            z.writestr(prefix + "data/" + key, data)
+            z.writestr(fixed(prefix + "data/" + key), data)
         for entry_name, data in extra_entries:
-            z.writestr(entry_name, data)
-        z.writestr(prefix + "version", "3\n")
+            z.writestr(fixed(entry_name), data)
+        z.writestr(fixed(prefix + "version"), "3\n")
 
 
 def call_global(module, name, arg=b"echo pwned"):

@@ -173,6 +173,9 @@ public final class Safetensors {
         StringBuilder json = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
         long offset = 0;
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            if (e.getKey().equals("__metadata__")) {
+                throw new IllegalArgumentException("a tensor cannot be named __metadata__ in safetensors");
+            }
             DType dtype = isIntegerBuffer(e.getKey()) ? DType.I64 : DType.F32;
             long size = (long) e.getValue().size() * dtype.size;
             json.append(',');

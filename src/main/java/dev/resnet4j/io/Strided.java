@@ -69,6 +69,18 @@ final class Strided {
         return shape;
     }
 
+    /** True if the view is row-major without gaps (strides of size-1 dimensions do not matter). */
+    static boolean isContiguous(int[] shape, long[] stride) {
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
+    }
+
     /**
      * Copies the view's elements, {@code elemSize} bytes each, into a new contiguous array.
      * The view must have passed {@link #checkView}.
@@ -82,7 +94,7 @@ final class Strided {
         if (numel == 0) {
             return out;
         }
-        if (java.util.Arrays.equals(stride, contiguousStrides(shape)) || shape.length == 0) {
+        if (isContiguous(shape, stride)) {
             System.arraycopy(src, (int) (start + offset * elemSize), out, 0, out.length);
             return out;
         }

@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -238,27 +237,43 @@ public final class TorchFiles {
                 throw new FormatException(source, "byteorder '" + Json.abbreviate(bo) + "' is not supported (only little)");
             }
         }
-        byte[] pickle = zip.read(pkl);
+        String storageDir = prefix + "data/";
+        return fromDataPickle(zip.read(pkl), source, bytes.length, key -> {
+            ZipArchive.Entry e = zip.entries().get(storageDir + key);
+            if (e == null) {
+                throw new FormatException(source, "storage '" + Json.abbreviate(key) + "' has no entry "
+                        + Json.abbreviate(storageDir + key));
+            }
+            return zip.slice(e);
+        });
+    }
+
+    /** Finds a storage's bytes by its key. */
+    interface StorageLookup {
+        ZipArchive.Slice find(String key) throws FormatException;
+    }
+
+    /**
+     * The zip format's data.pkl, with storages looked up by key (each looked up once). Also the
+     * entry point of the pickle fuzz test, which supplies made-up storages.
+     */
+    static Map<String, Tensor> fromDataPickle(byte[] pickle, String source, long fileLength, StorageLookup lookup)
+            throws FormatException {
         ByteReader in = new ByteReader(pickle, source);
         Object root = Pickle.load(in, new TorchResolver(in));
         Map<String, TensorRef> refs = stateDict(root, in);
-        String storageDir = prefix + "data/";
-        Map<String, byte[]> cache = new HashMap<>();
-        return materialise(refs, in, bytes.length, ref -> {
-            byte[] data = cache.get(ref.key());
+        Map<String, ZipArchive.Slice> cache = new HashMap<>();
+        return materialise(refs, in, fileLength, ref -> {
+            ZipArchive.Slice data = cache.get(ref.key());
             if (data == null) {
-                ZipArchive.Entry e = zip.entries().get(storageDir + ref.key());
-                if (e == null) {
-                    throw in.fail("storage '" + Json.abbreviate(ref.key()) + "' has no entry " + Json.abbreviate(storageDir + ref.key()));
-                }
-                data = zip.read(e);
+                data = lookup.find(ref.key());
                 cache.put(ref.key(), data);
             }
-            if (data.length % ref.dtype().size != 0) {
-                throw in.fail("storage '" + Json.abbreviate(ref.key()) + "' has " + data.length
+            if (data.length() % ref.dtype().size != 0) {
+                throw in.fail("storage '" + Json.abbreviate(ref.key()) + "' has " + data.length()
                         + " bytes, not a whole number of " + ref.dtype() + " elements");
             }
-            return new StorageData(data, 0, data.length / ref.dtype().size);
+            return new StorageData(data.bytes(), data.start(), data.length() / ref.dtype().size);
         });
     }
 
@@ -387,8 +402,17 @@ public final class TorchFiles {
                 throw at.fail("tensors hold more elements than a file of " + fileLength + " bytes can plausibly describe");
             }
             int start = (int) (data.start() + s.viewOffset() * s.dtype().size);
-            byte[] raw = Strided.gather(data.bytes(), start, s.dtype().size, shape, t.stride(), t.offset());
-            out.put(e.getKey(), new Tensor(s.dtype().toFloats(raw, 0, (int) numel), shape));
+            float[] values;
+            if (numel == 0) {
+                values = new float[0];
+            } else if (Strided.isContiguous(shape, t.stride())) {
+                // The common case: decode straight from the file's bytes, no intermediate copy.
+                values = s.dtype().toFloats(data.bytes(), (int) (start + t.offset() * s.dtype().size), (int) numel);
+            } else {
+                byte[] raw = Strided.gather(data.bytes(), start, s.dtype().size, shape, t.stride(), t.offset());
+                values = s.dtype().toFloats(raw, 0, (int) numel);
+            }
+            out.put(e.getKey(), new Tensor(values, shape));
         }
         return out;
     }

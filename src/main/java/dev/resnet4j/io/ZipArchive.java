@@ -234,41 +234,56 @@ final class ZipArchive {
         }
     }
 
+    /** A range of bytes: a stored entry is read in place, without a copy. */
+    record Slice(byte[] bytes, int start, int length) {
+    }
+
     /** The entry's content, inflated if needed and checked against its CRC-32. */
     byte[] read(Entry e) throws FormatException {
-        byte[] out;
+        Slice s = slice(e);
+        if (s.start == 0 && s.length == s.bytes.length) {
+            return s.bytes;
+        }
+        return java.util.Arrays.copyOfRange(s.bytes, s.start, s.start + s.length);
+    }
+
+    /** Like {@link #read} but a stored entry is returned as a view of the archive's bytes. */
+    Slice slice(Entry e) throws FormatException {
         if (e.method == 0) {
-            out = new byte[(int) e.size];
-            System.arraycopy(bytes, e.dataStart, out, 0, out.length);
-        } else {
-            out = new byte[(int) e.size];
-            Inflater inf = new Inflater(true);
-            try {
-                inf.setInput(bytes, e.dataStart, (int) e.compressedSize);
-                int n = 0;
-                while (n < out.length && !inf.finished()) {
-                    int k = inf.inflate(out, n, out.length - n);
-                    if (k == 0 && (inf.needsInput() || inf.needsDictionary())) {
-                        break;
-                    }
-                    n += k;
-                }
-                byte[] probe = new byte[1];
-                if (n != out.length || (!inf.finished() && inf.inflate(probe) > 0)) {
-                    throw fail("entry '" + e.name + "' does not inflate to its declared " + e.size + " bytes");
-                }
-            } catch (DataFormatException ex) {
-                throw fail("entry '" + e.name + "' has corrupt deflate data");
-            } finally {
-                inf.end();
+            CRC32 crc = new CRC32();
+            crc.update(bytes, e.dataStart, (int) e.size);
+            if (crc.getValue() != e.crc) {
+                throw fail("entry '" + e.name + "' fails its CRC-32 check");
             }
+            return new Slice(bytes, e.dataStart, (int) e.size);
+        }
+        byte[] out = new byte[(int) e.size];
+        Inflater inf = new Inflater(true);
+        try {
+            inf.setInput(bytes, e.dataStart, (int) e.compressedSize);
+            int n = 0;
+            while (n < out.length && !inf.finished()) {
+                int k = inf.inflate(out, n, out.length - n);
+                if (k == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                    break;
+                }
+                n += k;
+            }
+            byte[] probe = new byte[1];
+            if (n != out.length || (!inf.finished() && inf.inflate(probe) > 0)) {
+                throw fail("entry '" + e.name + "' does not inflate to its declared " + e.size + " bytes");
+            }
+        } catch (DataFormatException ex) {
+            throw fail("entry '" + e.name + "' has corrupt deflate data");
+        } finally {
+            inf.end();
         }
         CRC32 crc = new CRC32();
         crc.update(out);
         if (crc.getValue() != e.crc) {
             throw fail("entry '" + e.name + "' fails its CRC-32 check");
         }
-        return out;
+        return new Slice(out, 0, out.length);
     }
 
     /** Writes stored (uncompressed) entries, each data start aligned to 64 bytes. */
@@ -311,6 +326,9 @@ final class ZipArchive {
         }
 
         void finish() throws IOException {
+            if (central.size() > 0xffff) {
+                throw new IOException("more than 65535 entries need zip64, which this writer does not produce");
+            }
             long cdStart = offset;
             long cdSize = 0;
             for (byte[] c : central) {

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class FixtureReadTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"state_zip.pth", "state_legacy.pth", "checkpoint_state_dict.pth",
+    @ValueSource(strings = {"state_zip.pth", "state_legacy.pth", "state_deflated.pth", "checkpoint_state_dict.pth",
             "checkpoint_model_legacy.pth", "plain_dict.pt", "handmade_transposed.pth"})
     void torchFilesMatchPyTorch(String file) throws IOException {
         assertMatches(file, TorchFiles.read(Fixtures.path(file)));

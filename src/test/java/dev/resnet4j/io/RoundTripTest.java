@@ -69,26 +69,32 @@ class RoundTripTest {
         }
     }
 
-    @Test
-    void safetensorsRoundTrip() throws IOException {
-        Random r = new Random(1);
+    interface Writer {
+        void write(Map<String, Tensor> sd, Path p) throws IOException;
+    }
+
+    interface Reader {
+        Map<String, Tensor> read(Path p) throws IOException;
+    }
+
+    private void roundTrip(long seed, String ext, Writer writer, Reader reader) throws IOException {
+        Random r = new Random(seed);
         for (int i = 0; i < 40; i++) {
             Map<String, Tensor> sd = randomStateDict(r);
-            Path p = dir.resolve("m" + i + ".safetensors");
-            Safetensors.write(sd, p);
-            assertSame(sd, Safetensors.read(p));
+            Path p = dir.resolve("m" + i + ext);
+            writer.write(sd, p);
+            assertSame(sd, reader.read(p));
         }
     }
 
     @Test
+    void safetensorsRoundTrip() throws IOException {
+        roundTrip(1, ".safetensors", Safetensors::write, Safetensors::read);
+    }
+
+    @Test
     void torchRoundTrip() throws IOException {
-        Random r = new Random(2);
-        for (int i = 0; i < 40; i++) {
-            Map<String, Tensor> sd = randomStateDict(r);
-            Path p = dir.resolve("m" + i + ".pth");
-            TorchFiles.write(sd, p);
-            assertSame(sd, TorchFiles.read(p));
-        }
+        roundTrip(2, ".pth", TorchFiles::write, TorchFiles::read);
     }
 
     @Test
