@@ -195,7 +195,7 @@ public final class ArchitectureDiagram {
             int[] in = s;
             s = checked(block.outputShape(s), name + "." + i, inputShape);
             if (i == 0) {
-                stride = in[2] == s[2] ? 1 : (int) Math.round((double) in[2] / s[2]);
+                stride = stride(block);
                 planesOut = s[1];
             }
             block(b, name + "." + i, block, in, edgeTop);
@@ -245,6 +245,16 @@ public final class ArchitectureDiagram {
                 SHORTCUT_INK));
         b.items.add(new Label(LANE_X + 8, top + h / 2 + 4, shortcut(block), 12, false, false, "start", SHORTCUT_INK, "shortcut"));
         b.y += h;
+    }
+
+    private static int stride(Module block) {
+        if (block instanceof BasicBlock bb) {
+            return bb.stride;
+        }
+        if (block instanceof Bottleneck bn) {
+            return bn.stride;
+        }
+        throw new IllegalArgumentException("cannot draw block of type " + block.getClass().getName());
     }
 
     private static String shortcut(Module block) {

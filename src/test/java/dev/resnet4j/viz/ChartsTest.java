@@ -75,6 +75,21 @@ class ChartsTest {
     }
 
     @Test
+    void tenClassConfusionMatrixAndSingleEpoch() throws Exception {
+        List<String> cifar = List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
+        int[][] counts = new int[10][10];
+        java.util.Random rnd = new java.util.Random(0);
+        for (int t = 0; t < 10; t++) {
+            for (int p = 0; p < 10; p++) {
+                counts[t][p] = t == p ? 700 + rnd.nextInt(250) : rnd.nextInt(40);
+            }
+        }
+        List<Path> files = Charts.confusionMatrix(counts, cifar, OUT.resolve("confusion-cifar.png"));
+        assertTrue(ImageIO.read(files.get(0).toFile()).getWidth() >= 10 * 44);
+        Charts.trainingCurves(List.of(new EpochMetrics(1, 0.7, 0.8, 0.75, 0.78)), OUT.resolve("curves-one-epoch.png"));
+    }
+
+    @Test
     void confusionMatrixRejectsRaggedCounts() {
         assertThrows(IllegalArgumentException.class,
                 () -> Charts.confusionMatrix(new int[][]{{1, 2}, {3}}, List.of("a", "b"), OUT.resolve("bad.png")));
