@@ -50,6 +50,28 @@ public final class ImageGrid {
     }
 
     /**
+     * As {@link #write(Tensor, int[], int[], List, Path)} for square images given one per row:
+     * s² floats is an s×s grayscale image, 3·s² an s×s RGB one (channel-major); the two cannot
+     * be confused because 3·s² is never a perfect square.
+     */
+    public static void write(float[][] images, int[] predicted, int[] truth, List<String> classNames, Path png) throws IOException {
+        if (images.length == 0) {
+            throw new IllegalArgumentException("no images to draw");
+        }
+        int n = images[0].length;
+        int gray = (int) Math.round(Math.sqrt(n));
+        int rgb = (int) Math.round(Math.sqrt(n / 3.0));
+        if (gray * gray == n) {
+            write(images, 1, gray, gray, predicted, truth, classNames, png);
+        } else if (3 * rgb * rgb == n) {
+            write(images, 3, rgb, rgb, predicted, truth, classNames, png);
+        } else {
+            throw new IllegalArgumentException(n + " values per image is neither s² (grayscale) nor 3·s² (RGB); "
+                    + "pass channels, height and width explicitly");
+        }
+    }
+
+    /**
      * As {@link #write(Tensor, int[], int[], List, Path)} for images given one per row, each
      * C×H×W floats in channel-major order (a 28×28 digit is 784 floats with channels 1).
      */

@@ -86,6 +86,19 @@ class ImageGridTest {
     }
 
     @Test
+    void squareRowsAreRecognisedAsGrayOrRgb() throws Exception {
+        Path gray = ChartsTest.OUT.resolve("grid-gray-rows.png");
+        ImageGrid.write(new float[][]{new float[784], new float[784]}, new int[]{1, 2}, new int[]{1, 1}, DIGITS, gray);
+        Path rgb = ChartsTest.OUT.resolve("grid-rgb-rows.png");
+        ImageGrid.write(new float[][]{new float[3 * 32 * 32]}, new int[]{0}, new int[]{0}, DIGITS, rgb);
+        // 28 → 84 px (×3) and 32 → 96 px (×3): the RGB grid is taller.
+        assertTrue(ImageIO.read(rgb.toFile()).getHeight() > ImageIO.read(gray.toFile()).getHeight());
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ImageGrid.write(new float[][]{new float[100 * 3 + 1]}, new int[]{0}, new int[]{0}, DIGITS, gray));
+        assertTrue(e.getMessage().contains("explicitly"));
+    }
+
+    @Test
     void longClassNamesWidenTheCells() throws Exception {
         Tensor rgb = Tensor.full(0.5f, 2, 3, 32, 32);
         List<String> cifar = List.of("airplane", "automobile", "bird");
