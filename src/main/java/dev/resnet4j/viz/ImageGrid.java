@@ -2,7 +2,6 @@ package dev.resnet4j.viz;
 
 import dev.resnet4j.tensor.Tensor;
 
-import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -147,7 +146,7 @@ public final class ImageGrid {
             int ix = cx + (cellW - PAD - imgW) / 2;
             Color c = truth == null ? Color.DARK_GRAY : predicted[i] == truth[i] ? CORRECT : WRONG;
             g.setColor(c);
-            g.setStroke(new BasicStroke(FRAME));
+            // The frame is a filled rectangle the image is drawn over, FRAME px wider on each side.
             g.fillRect(ix - FRAME, cy, imgW + 2 * FRAME, imgH + 2 * FRAME);
             g.drawImage(images.get(i), ix, cy + FRAME, imgW, imgH, null);
             String[] lines = captions.get(i);
