@@ -1,5 +1,9 @@
 package dev.resnet4j.kernels;
 
+import dev.resnet4j.tensor.Parallel;
+
+import java.util.Arrays;
+
 /**
  * Single-precision matrix multiply on row-major arrays: {@code C = op(A) * op(B) (+ C)}.
  *
@@ -7,9 +11,58 @@ package dev.resnet4j.kernels;
  * K×M (leading dimension lda ≥ M); without, M×K (lda ≥ K). Likewise for B. This is the one
  * entry point the convolution and linear layers use; the fast implementation may change
  * behind it, {@link #reference} stays as the scalar definition that tests compare against.
+ *
+ * <p>The fast path is the classic Goto/BLIS scheme: C is computed in blocks, with a KC×NC block
+ * of op(B) and an MC×KC block of op(A) copied ("packed") into contiguous, zero-padded panels
+ * so that the micro-kernel ({@link GemmVectorKernel}) streams both with unit stride and never
+ * needs a bounds branch inside its k loop. Packing also absorbs the four transpose cases, so
+ * there is a single kernel. Buffers are thread-local and reused: no allocation once warm.
  */
 public final class Gemm {
+    /** True when the Vector API kernel is loadable and native on this CPU. */
+    static final boolean VECTOR = vectorAvailable();
+    /** Rows of a micro-tile. */
+    static final int MR = 6;
+    /** Columns of a micro-tile (two SIMD vectors). */
+    static final int NR = VECTOR ? GemmVectorKernel.NR : 16;
+    /**
+     * Depth of a block. A KC×NR panel of B (256×16×4 B = 16 KiB with 256-bit vectors) plus a
+     * KC×MR panel of A (6 KiB) stay in the 32 KiB L1 while a tile is computed.
+     */
+    static final int KC = 256;
+    /**
+     * Rows of an A block: MC×KC×4 B = 144 KiB sits in the 512 KiB L2 with room for the B
+     * panels streaming through; a multiple of MR.
+     */
+    static final int MC = 144;
+    /** Columns of a B block: KC×NC×4 B = 4 MiB, meant to live in L3; a multiple of NR. */
+    static final int NC = 4096;
+    /**
+     * Below this many multiply-adds (m·n·k) a problem runs on the calling thread: forking
+     * costs tens of microseconds, about what 2 MFLOP take on one core.
+     */
+    static final long PARALLEL_MIN_WORK = 1L << 20;
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
     private Gemm() {
+    }
+
+    private static boolean vectorAvailable() {
+        if (Boolean.getBoolean("resnet4j.gemm.scalar")) {
+            return false;
+        }
+        try {
+            return GemmVectorKernel.isFast();
+        } catch (LinkageError | RuntimeException e) {
+            // jdk.incubator.vector not resolvable (module not added): plain Java it is.
+            return false;
+        }
+    }
+
+    /** Name of the kernel in use, for benchmarks and logs. */
+    public static String kernelName() {
+        return VECTOR ? "vector " + MR + "x" + NR + " (" + (NR / 2 * 32) + "-bit)" : "scalar " + MR + "x" + NR;
     }
 
     /** C = op(A)·op(B), or C += op(A)·op(B) when {@code accumulate}. */
@@ -17,42 +70,224 @@ public final class Gemm {
                              float[] a, int aOff, int lda,
                              float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, boolean accumulate) {
-        if (!accumulate) {
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-            }
-        }
-        if (m == 0 || n == 0 || k == 0) {
+        if (m <= 0 || n <= 0) {
             return;
         }
-        if (!transB) {
-            // i-p-j order: the inner loop streams a row of B and a row of C (vectorisable).
-            for (int i = 0; i < m; i++) {
-                int cRow = cOff + i * ldc;
-                for (int p = 0; p < k; p++) {
-                    float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                    if (av == 0f) {
-                        continue;
-                    }
-                    int bRow = bOff + p * ldb;
-                    for (int j = 0; j < n; j++) {
-                        c[cRow + j] += av * b[bRow + j];
-                    }
+        if (k <= 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
+            }
+            return;
+        }
+        int threads = Parallel.threads();
+        if (threads > 1 && (long) m * n * k >= PARALLEL_MIN_WORK) {
+            // Split the larger of M and N into contiguous slabs, one per thread; each slab is
+            // an independent GEMM with its own packing (the shared operand is packed twice,
+            // which costs O(k·(m or n)) against O(m·n·k/threads) of arithmetic).
+            if (n >= m) {
+                int panels = (n + NR - 1) / NR;
+                Parallel.forRange(panels, 1, (lo, hi) -> {
+                    int j0 = lo * NR;
+                    int j1 = Math.min(n, hi * NR);
+                    int bo = transB ? bOff + j0 * ldb : bOff + j0;
+                    blocked(transA, transB, m, j1 - j0, k, a, aOff, lda, b, bo, ldb,
+                            c, cOff + j0, ldc, accumulate);
+                });
+            } else {
+                int panels = (m + MR - 1) / MR;
+                Parallel.forRange(panels, 1, (lo, hi) -> {
+                    int i0 = lo * MR;
+                    int i1 = Math.min(m, hi * MR);
+                    int ao = transA ? aOff + i0 : aOff + i0 * lda;
+                    blocked(transA, transB, i1 - i0, n, k, a, ao, lda, b, bOff, ldb,
+                            c, cOff + i0 * ldc, ldc, accumulate);
+                });
             }
         } else {
-            for (int i = 0; i < m; i++) {
-                int cRow = cOff + i * ldc;
-                for (int j = 0; j < n; j++) {
-                    int bRow = bOff + j * ldb;
-                    float s = 0f;
-                    for (int p = 0; p < k; p++) {
-                        float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                        s += av * b[bRow + p];
+            blocked(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /** Single-threaded blocked GEMM: loops jc (NC) → pc (KC) → ic (MC) → jr (NR) → ir (MR). */
+    private static void blocked(boolean transA, boolean transB, int m, int n, int k,
+                                float[] a, int aOff, int lda,
+                                float[] b, int bOff, int ldb,
+                                float[] c, int cOff, int ldc, boolean accumulate) {
+        // Even block sizes: k = 300 runs as 150+150, not 256+44 (a short block wastes the
+        // kernel's fixed cost of loading and storing C).
+        int kc0 = ceilDiv(k, ceilDiv(k, KC));
+        int mc0 = roundUp(ceilDiv(m, ceilDiv(m, MC)), MR);
+        int nc0 = roundUp(ceilDiv(n, ceilDiv(n, NC)), NR);
+        Buffers buf = BUFFERS.get();
+        float[] pa = buf.packA(mc0 * kc0);
+        float[] pb = buf.packB(nc0 * kc0);
+        float[] tile = buf.tile;
+        for (int jc = 0; jc < n; jc += nc0) {
+            int nc = Math.min(nc0, n - jc);
+            for (int pc = 0; pc < k; pc += kc0) {
+                int kc = Math.min(kc0, k - pc);
+                boolean add = accumulate || pc > 0;
+                packB(transB, b, bOff, ldb, pc, jc, kc, nc, pb);
+                for (int ic = 0; ic < m; ic += mc0) {
+                    int mc = Math.min(mc0, m - ic);
+                    packA(transA, a, aOff, lda, ic, pc, mc, kc, pa);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        int cj = cOff + ic * ldc + jc + jr;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            if (VECTOR) {
+                                GemmVectorKernel.kernel(kc, pa, ir * kc, pb, jr * kc,
+                                        c, cj + ir * ldc, ldc, mr, nr, add, tile);
+                            } else {
+                                scalarKernel(kc, pa, ir * kc, pb, jr * kc,
+                                        c, cj + ir * ldc, ldc, mr, nr, add, tile);
+                            }
+                        }
                     }
-                    c[cRow + j] += s;
                 }
             }
+        }
+    }
+
+    /**
+     * Packs the mc×kc block of op(A) at (ic, pc) into MR-row panels: panel q holds, for each
+     * k step, the MR values of rows q·MR.. (rows past mc are zero).
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int pc, int mc, int kc,
+                      float[] pa) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int d = ir * kc;
+            if (!transA && mr == MR) {
+                // Six row streams read in step, one contiguous write stream.
+                int s0 = aOff + (ic + ir) * lda + pc;
+                int s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                for (int p = 0; p < kc; p++, d += MR) {
+                    pa[d] = a[s0 + p];
+                    pa[d + 1] = a[s1 + p];
+                    pa[d + 2] = a[s2 + p];
+                    pa[d + 3] = a[s3 + p];
+                    pa[d + 4] = a[s4 + p];
+                    pa[d + 5] = a[s5 + p];
+                }
+            } else if (!transA) {
+                for (int p = 0; p < kc; p++, d += MR) {
+                    int s = aOff + (ic + ir) * lda + pc + p;
+                    for (int r = 0; r < MR; r++) {
+                        pa[d + r] = r < mr ? a[s + r * lda] : 0f;
+                    }
+                }
+            } else {
+                // A stored K×M: the MR values of one k step are contiguous.
+                int s = aOff + pc * lda + ic + ir;
+                for (int p = 0; p < kc; p++, d += MR, s += lda) {
+                    for (int r = 0; r < MR; r++) {
+                        pa[d + r] = r < mr ? a[s + r] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs the kc×nc block of op(B) at (pc, jc) into NR-column panels: panel q holds, for each
+     * k step, the NR values of columns q·NR.. (columns past nc are zero).
+     */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int jc, int kc, int nc,
+                      float[] pb) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int d0 = jr * kc;
+            if (!transB) {
+                int s = bOff + pc * ldb + jc + jr;
+                if (nr == NR) {
+                    for (int p = 0, d = d0; p < kc; p++, d += NR, s += ldb) {
+                        System.arraycopy(b, s, pb, d, NR);
+                    }
+                } else {
+                    for (int p = 0, d = d0; p < kc; p++, d += NR, s += ldb) {
+                        System.arraycopy(b, s, pb, d, nr);
+                        Arrays.fill(pb, d + nr, d + NR, 0f);
+                    }
+                }
+            } else {
+                // B stored N×K: read each column's k run contiguously, scatter with stride NR.
+                for (int j = 0; j < nr; j++) {
+                    int s = bOff + (jc + jr + j) * ldb + pc;
+                    for (int p = 0, d = d0 + j; p < kc; p++, d += NR) {
+                        pb[d] = b[s + p];
+                    }
+                }
+                if (nr < NR) {
+                    for (int p = 0, d = d0; p < kc; p++, d += NR) {
+                        Arrays.fill(pb, d + nr, d + NR, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Plain-Java micro-kernel with the same packed layout, used without the Vector API. */
+    static void scalarKernel(int kc, float[] a, int ai, float[] b, int bi,
+                             float[] c, int ci, int ldc, int mr, int nr, boolean add, float[] tile) {
+        Arrays.fill(tile, 0, MR * NR, 0f);
+        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+            for (int r = 0; r < MR; r++) {
+                float av = a[ai + r];
+                int t = r * NR;
+                for (int j = 0; j < NR; j++) {
+                    tile[t + j] += av * b[bi + j];
+                }
+            }
+        }
+        storeTile(tile, NR, c, ci, ldc, mr, nr, add);
+    }
+
+    /** Copies (or adds) the mr×nr corner of a computed tile into C. */
+    static void storeTile(float[] tile, int tileStride, float[] c, int ci, int ldc, int mr, int nr,
+                          boolean add) {
+        for (int r = 0; r < mr; r++) {
+            int t = r * tileStride;
+            int o = ci + r * ldc;
+            if (add) {
+                for (int j = 0; j < nr; j++) {
+                    c[o + j] += tile[t + j];
+                }
+            } else {
+                System.arraycopy(tile, t, c, o, nr);
+            }
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return ceilDiv(x, multiple) * multiple;
+    }
+
+    /** Per-thread packing buffers, grown on demand and then reused. */
+    private static final class Buffers {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        float[] packA(int size) {
+            if (a.length < size) {
+                a = new float[size];
+            }
+            return a;
+        }
+
+        float[] packB(int size) {
+            if (b.length < size) {
+                b = new float[size];
+            }
+            return b;
         }
     }
 

@@ -1,0 +1,119 @@
+package dev.resnet4j.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-tiled SIMD micro-kernel behind {@link Gemm#sgemm}: one MR×NR tile of C from a
+ * packed MR-row panel of A and an NR-column panel of B.
+ *
+ * <p>Kept in its own class so that {@link Gemm} can fall back to plain Java when
+ * {@code jdk.incubator.vector} is not on the module path: touching this class then fails with
+ * a {@link LinkageError}, which {@code Gemm} catches once at class initialisation.
+ *
+ * <p>Tile shape 6×(2 vectors): twelve vector accumulators, two B vectors and one broadcast A
+ * value live in registers (15 of the 16 ymm registers AVX2 has), and each k step issues 12
+ * FMAs for 2 vector loads + 6 broadcasts, so the two FMA pipes, not the load ports, are the
+ * bottleneck. The species is 256-bit by default (AVX2); {@code -Dresnet4j.gemm.species=512}
+ * selects 512-bit vectors (6×32 tiles) on AVX-512 machines.
+ */
+final class GemmVectorKernel {
+    static final VectorSpecies<Float> S = pickSpecies();
+    /** Lanes per vector. */
+    static final int L = S.length();
+    /** Rows of the tile. */
+    static final int MR = 6;
+    /** Columns of the tile: two vectors. */
+    static final int NR = 2 * L;
+
+    private GemmVectorKernel() {
+    }
+
+    private static VectorSpecies<Float> pickSpecies() {
+        String want = System.getProperty("resnet4j.gemm.species", "256");
+        if (want.equals("512") && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512) {
+            return FloatVector.SPECIES_512;
+        }
+        return FloatVector.SPECIES_256;
+    }
+
+    /** True when the hardware runs this species natively (otherwise the plain kernel wins). */
+    static boolean isFast() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= S.vectorBitSize();
+    }
+
+    /**
+     * C[0..mr, 0..nr) (+)= Apanel · Bpanel over kc steps.
+     *
+     * @param a      packed A: for each k step, MR consecutive values (one per row)
+     * @param b      packed B: for each k step, NR consecutive values (one per column)
+     * @param add    add to C instead of overwriting it
+     * @param tile   MR*NR scratch for partial tiles at the edges of C
+     */
+    static void kernel(int kc, float[] a, int ai, float[] b, int bi,
+                       float[] c, int ci, int ldc, int mr, int nr, boolean add, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            // Indices affine in p with constant scale, so C2 can hoist the bounds checks.
+            int bp = bi + p * NR;
+            int ap = ai + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector av = FloatVector.broadcast(S, a[ap + 0]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[ap + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ap + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ap + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[ap + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[ap + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+        }
+        if (mr == MR && nr == NR) {
+            store(c00, c01, c, ci, add);
+            store(c10, c11, c, ci + ldc, add);
+            store(c20, c21, c, ci + 2 * ldc, add);
+            store(c30, c31, c, ci + 3 * ldc, add);
+            store(c40, c41, c, ci + 4 * ldc, add);
+            store(c50, c51, c, ci + 5 * ldc, add);
+        } else {
+            // Edge tile: spill the accumulators and copy only the part inside C.
+            c00.intoArray(tile, 0);
+            c01.intoArray(tile, L);
+            c10.intoArray(tile, NR);
+            c11.intoArray(tile, NR + L);
+            c20.intoArray(tile, 2 * NR);
+            c21.intoArray(tile, 2 * NR + L);
+            c30.intoArray(tile, 3 * NR);
+            c31.intoArray(tile, 3 * NR + L);
+            c40.intoArray(tile, 4 * NR);
+            c41.intoArray(tile, 4 * NR + L);
+            c50.intoArray(tile, 5 * NR);
+            c51.intoArray(tile, 5 * NR + L);
+            Gemm.storeTile(tile, NR, c, ci, ldc, mr, nr, add);
+        }
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, float[] c, int ci, boolean add) {
+        if (add) {
+            v0 = v0.add(FloatVector.fromArray(S, c, ci));
+            v1 = v1.add(FloatVector.fromArray(S, c, ci + L));
+        }
+        v0.intoArray(c, ci);
+        v1.intoArray(c, ci + L);
+    }
+}
