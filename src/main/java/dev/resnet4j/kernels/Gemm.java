@@ -139,11 +139,11 @@ public final class Gemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             if (VECTOR) {
-                                GemmVectorKernel.kernel(kc, pa, ir * kc, pb, jr * kc,
-                                        c, cj + ir * ldc, ldc, mr, nr, add, tile);
+                                GemmVectorKernel.kernel(kc, pa, ir * kc, pb, jr * kc, tile);
+                                GemmVectorKernel.storeTile(tile, c, cj + ir * ldc, ldc, mr, nr, add);
                             } else {
-                                scalarKernel(kc, pa, ir * kc, pb, jr * kc,
-                                        c, cj + ir * ldc, ldc, mr, nr, add, tile);
+                                scalarKernel(kc, pa, ir * kc, pb, jr * kc, tile);
+                                storeTile(tile, NR, c, cj + ir * ldc, ldc, mr, nr, add);
                             }
                         }
                     }
@@ -231,8 +231,7 @@ public final class Gemm {
     }
 
     /** Plain-Java micro-kernel with the same packed layout, used without the Vector API. */
-    static void scalarKernel(int kc, float[] a, int ai, float[] b, int bi,
-                             float[] c, int ci, int ldc, int mr, int nr, boolean add, float[] tile) {
+    static void scalarKernel(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
         Arrays.fill(tile, 0, MR * NR, 0f);
         for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
             for (int r = 0; r < MR; r++) {
@@ -243,7 +242,6 @@ public final class Gemm {
                 }
             }
         }
-        storeTile(tile, NR, c, ci, ldc, mr, nr, add);
     }
 
     /** Copies (or adds) the mr×nr corner of a computed tile into C. */

@@ -43,15 +43,13 @@ final class GemmVectorKernel {
     }
 
     /**
-     * C[0..mr, 0..nr) (+)= Apanel · Bpanel over kc steps.
+     * tile[MR×NR] = Apanel · Bpanel over kc steps.
      *
      * @param a      packed A: for each k step, MR consecutive values (one per row)
      * @param b      packed B: for each k step, NR consecutive values (one per column)
-     * @param add    add to C instead of overwriting it
-     * @param tile   MR*NR scratch for partial tiles at the edges of C
+     * @param tile   receives the MR×NR result, row-major
      */
-    static void kernel(int kc, float[] a, int ai, float[] b, int bi,
-                       float[] c, int ci, int ldc, int mr, int nr, boolean add, float[] tile) {
+    static void kernel(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -83,37 +81,39 @@ final class GemmVectorKernel {
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
         }
-        if (mr == MR && nr == NR) {
-            store(c00, c01, c, ci, add);
-            store(c10, c11, c, ci + ldc, add);
-            store(c20, c21, c, ci + 2 * ldc, add);
-            store(c30, c31, c, ci + 3 * ldc, add);
-            store(c40, c41, c, ci + 4 * ldc, add);
-            store(c50, c51, c, ci + 5 * ldc, add);
-        } else {
-            // Edge tile: spill the accumulators and copy only the part inside C.
-            c00.intoArray(tile, 0);
-            c01.intoArray(tile, L);
-            c10.intoArray(tile, NR);
-            c11.intoArray(tile, NR + L);
-            c20.intoArray(tile, 2 * NR);
-            c21.intoArray(tile, 2 * NR + L);
-            c30.intoArray(tile, 3 * NR);
-            c31.intoArray(tile, 3 * NR + L);
-            c40.intoArray(tile, 4 * NR);
-            c41.intoArray(tile, 4 * NR + L);
-            c50.intoArray(tile, 5 * NR);
-            c51.intoArray(tile, 5 * NR + L);
-            Gemm.storeTile(tile, NR, c, ci, ldc, mr, nr, add);
-        }
+        // The accumulators always go to the tile buffer (L1-resident, 384 bytes against the
+        // kc×192 flops above); merging into C happens in a separate method, so this method
+        // has no data-dependent branch whose first use would deoptimise it (in the C1 tier
+        // the Vector API runs some hundred times slower, so every recompile hurts).
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
     }
 
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int ci, boolean add) {
-        if (add) {
-            v0 = v0.add(FloatVector.fromArray(S, c, ci));
-            v1 = v1.add(FloatVector.fromArray(S, c, ci + L));
+    /** C[0..mr, 0..nr) = tile (or += with {@code add}); vector rows for full tiles. */
+    static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean add) {
+        if (nr != NR) {
+            Gemm.storeTile(tile, NR, c, ci, ldc, mr, nr, add);
+            return;
         }
-        v0.intoArray(c, ci);
-        v1.intoArray(c, ci + L);
+        for (int r = 0, t = 0; r < mr; r++, t += NR, ci += ldc) {
+            FloatVector v0 = FloatVector.fromArray(S, tile, t);
+            FloatVector v1 = FloatVector.fromArray(S, tile, t + L);
+            if (add) {
+                v0 = v0.add(FloatVector.fromArray(S, c, ci));
+                v1 = v1.add(FloatVector.fromArray(S, c, ci + L));
+            }
+            v0.intoArray(c, ci);
+            v1.intoArray(c, ci + L);
+        }
     }
 }

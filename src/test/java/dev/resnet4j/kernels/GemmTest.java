@@ -110,8 +110,7 @@ class GemmTest {
         fillRandom(rnd, a);
         fillRandom(rnd, b);
         float[] c = new float[Gemm.MR * Gemm.NR];
-        Gemm.scalarKernel(kc, a, 0, b, 0, c, 0, Gemm.NR, Gemm.MR, Gemm.NR, false,
-                new float[Gemm.MR * Gemm.NR]);
+        Gemm.scalarKernel(kc, a, 0, b, 0, c);
         for (int r = 0; r < Gemm.MR; r++) {
             for (int j = 0; j < Gemm.NR; j++) {
                 double s = 0;

@@ -14,7 +14,7 @@ public final class KernelProbe {
             int calls = 200_000;
             long t = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             for (int i = 0; i < calls; i++) {
-                GemmVectorKernel.kernel(kc, a, 0, b, 0, c, 0, nr, mr, nr, true, tile);
+                GemmVectorKernel.kernel(kc, a, 0, b, 0, tile);
             }
             double s = (java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - t) / 1e9;
             System.out.printf("%.1f GFLOP/s%n", 2.0 * kc * mr * nr * calls / s / 1e9);
