@@ -26,16 +26,17 @@ public final class Gemm {
     /** Columns of a micro-tile (two SIMD vectors). */
     static final int NR = VECTOR ? GemmVectorKernel.NR : 16;
     /**
-     * Depth of a block. A KC×NR panel of B (256×16×4 B = 16 KiB with 256-bit vectors) plus a
-     * KC×MR panel of A (6 KiB) stay in the 32 KiB L1 while a tile is computed.
+     * Depth of a block. A KC×NR panel of B plus a KC×MR panel of A stay in L1 while a tile is
+     * computed: 256×16×4 B = 16 KiB + 6 KiB of a 32 KiB L1 with 256-bit vectors; with 512-bit
+     * vectors (NR = 32) 192×32×4 B = 24 KiB + 4.5 KiB, still inside 32 KiB (Zen 5 has 48).
      */
-    static final int KC = 256;
+    static final int KC = NR > 16 ? 192 : 256;
     /**
-     * Rows of an A block: MC×KC×4 B = 144 KiB sits in the 512 KiB L2 with room for the B
+     * Rows of an A block: MC×KC×4 B ≤ 144 KiB sits in a 512 KiB L2 with room for the B
      * panels streaming through; a multiple of MR.
      */
     static final int MC = 144;
-    /** Columns of a B block: KC×NC×4 B = 4 MiB, meant to live in L3; a multiple of NR. */
+    /** Columns of a B block: KC×NC×4 B ≤ 4 MiB, meant to live in L3; a multiple of NR. */
     static final int NC = 4096;
     /**
      * Below this many multiply-adds (m·n·k) a problem runs on the calling thread: forking
@@ -62,7 +63,7 @@ public final class Gemm {
 
     /** Name of the kernel in use, for benchmarks and logs. */
     public static String kernelName() {
-        return VECTOR ? "vector " + MR + "x" + NR + " (" + (NR / 2 * 32) + "-bit)" : "scalar " + MR + "x" + NR;
+        return (VECTOR ? "vector " : "scalar ") + MR + "x" + NR + (VECTOR ? " (" + (NR / 2 * 32) + "-bit)" : "");
     }
 
     /** C = op(A)·op(B), or C += op(A)·op(B) when {@code accumulate}. */

@@ -20,7 +20,7 @@ import java.util.Random;
  * e.g. {@code dev.resnet4j.kernels.GemmBench 7 1 1024x1024x1024}. Add
  * {@code -Dresnet4j.gemm.species=512} to try 512-bit vectors. The machine is shared, so each
  * figure is the median of {@code reps} timed runs of ≥ 0.2 s after a warm-up, and besides
- * wall-clock GFLOP/s the harness prints GFLOP per CPU-second of the process ("cpu" column,
+ * wall-clock GFLOP/s the harness prints GFLOP per CPU-second (of the thread, or of the process with several threads; "cpu" column,
  * divided by threads for %peak): when other processes steal the cores, wall-clock figures
  * drop but the CPU-time figure still shows what the kernel does with the time it gets.
  */
@@ -94,13 +94,14 @@ public final class GemmBench {
         double[] g = new double[reps];
         double[] cpu = new double[reps];
         for (int r = 0; r < reps; r++) {
-            long cpu0 = processCpuNanos();
+            boolean single = Parallel.threads() == 1;
+            long cpu0 = cpuNanos(single);
             long s = System.nanoTime();
             for (int i = 0; i < inner; i++) {
                 Gemm.sgemm(ta, tb, m, n, k, a, 0, lda, b, 0, ldb, c, 0, n, false);
             }
             double sec = (System.nanoTime() - s) / 1e9;
-            double cpuSec = (processCpuNanos() - cpu0) / 1e9;
+            double cpuSec = (cpuNanos(single) - cpu0) / 1e9;
             g[r] = flops * inner / sec / 1e9;
             cpu[r] = flops * inner / cpuSec / 1e9;
         }
@@ -109,7 +110,11 @@ public final class GemmBench {
         return new double[][] {g, cpu};
     }
 
-    private static long processCpuNanos() {
+    /** CPU time of this thread (all work runs on it with one thread), else of the process. */
+    private static long cpuNanos(boolean thisThread) {
+        if (thisThread) {
+            return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+        }
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }

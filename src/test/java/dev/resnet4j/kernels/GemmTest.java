@@ -15,6 +15,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 class GemmTest {
     private static final int DEFAULT_THREADS = Parallel.threads();
 
+    /**
+     * Names the kernel under test in the log. Run the suite once per kernel:
+     * {@code -Dresnet4j.gemm.species=256} and {@code -Dresnet4j.gemm.scalar=true} select the
+     * 256-bit and plain-Java kernels.
+     */
+    @Test
+    void kernelIsNamed() {
+        System.out.println("GemmTest kernel: " + Gemm.kernelName());
+        assertEquals(Gemm.MR * Gemm.NR, new float[Gemm.MR * Gemm.NR].length);
+    }
+
     @AfterEach
     void restoreThreads() {
         Parallel.setThreads(DEFAULT_THREADS);
