@@ -37,7 +37,8 @@ public final class GemmBench {
     private GemmBench() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
+        Gemm.awaitVectorKernel(120_000);
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 7;
         int[] threadCounts = args.length > 1
                 ? Arrays.stream(args[1].split(",")).mapToInt(Integer::parseInt).toArray()

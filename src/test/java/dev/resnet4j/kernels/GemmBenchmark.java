@@ -56,7 +56,8 @@ public class GemmBenchmark {
     private float[] c;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp() throws InterruptedException {
+        Gemm.awaitVectorKernel(120_000);
         String[] p = shape.split("x");
         m = Integer.parseInt(p[0]);
         n = Integer.parseInt(p[1]);

@@ -2,6 +2,7 @@ package dev.resnet4j.kernels;
 
 import dev.resnet4j.tensor.Parallel;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -9,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** {@link Gemm#sgemm} against the scalar {@link Gemm#reference}, over shapes, layouts, threads. */
@@ -20,10 +22,30 @@ class GemmTest {
      * {@code -Dresnet4j.gemm.species=256} and {@code -Dresnet4j.gemm.scalar=true} select the
      * 256-bit and plain-Java kernels.
      */
-    @Test
-    void kernelIsNamed() {
+    @BeforeAll
+    static void vectorKernelIsWarm() throws InterruptedException {
         System.out.println("GemmTest kernel: " + Gemm.kernelName());
-        assertEquals(Gemm.MR * Gemm.NR, new float[Gemm.MR * Gemm.NR].length);
+        assertTrue(Gemm.awaitVectorKernel(120_000), "vector kernel never became ready");
+    }
+
+    /** The plain kernel, used while the vector one compiles, over every transpose. */
+    @Test
+    void coldPathMatchesReference() {
+        Random rnd = new Random(11);
+        for (int t = 0; t < 4; t++) {
+            float[][] abc = {new float[37 * 41], new float[41 * 29], new float[37 * 29]};
+            fillRandom(rnd, abc[0]);
+            fillRandom(rnd, abc[1]);
+            float[] expected = new float[37 * 29];
+            boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+            Gemm.reference(ta, tb, 37, 29, 41, abc[0], 0, ta ? 37 : 41, abc[1], 0, tb ? 41 : 29,
+                    expected, 0, 29, false);
+            Gemm.blocked(false, ta, tb, 37, 29, 41, abc[0], 0, ta ? 37 : 41, abc[1], 0, tb ? 41 : 29,
+                    abc[2], 0, 29, false);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], abc[2][i], 1e-4);
+            }
+        }
     }
 
     @AfterEach
