@@ -38,6 +38,8 @@ public final class Gemm {
     static final int MC = 144;
     /** Columns of a B block: KC×NC×4 B ≤ 4 MiB, meant to live in L3; a multiple of NR. */
     static final int NC = 4096;
+    /** Up to this many columns, all of a KC-deep B block (≤ 192 KiB) is kept in L2. */
+    static final int SMALL_N = 256;
     /**
      * Below this many multiply-adds (m·n·k) a problem runs on the calling thread: forking
      * costs tens of microseconds, about what 2 MFLOP take on one core.
@@ -213,26 +215,73 @@ public final class Gemm {
             for (int pc = 0; pc < k; pc += kc0) {
                 int kc = Math.min(kc0, k - pc);
                 boolean add = accumulate || pc > 0;
-                packB(transB, b, bOff, ldb, pc, jc, kc, nc, pb);
-                for (int ic = 0; ic < m; ic += mc0) {
-                    int mc = Math.min(mc0, m - ic);
-                    packA(transA, a, aOff, lda, ic, pc, mc, kc, pa);
+                if (m <= mc0) {
+                    // One A block (few rows, e.g. conv channels): pack each B panel right
+                    // before its use, so it goes from the source to L1 and is read there by
+                    // every A panel, instead of a round trip through a big packed B in L3.
+                    packA(transA, a, aOff, lda, 0, pc, m, kc, pa);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        int cj = cOff + ic * ldc + jc + jr;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            if (vector) {
-                                GemmVectorKernel.kernel(kc, pa, ir * kc, pb, jr * kc, tile);
-                                GemmVectorKernel.storeTile(tile, c, cj + ir * ldc, ldc, mr, nr, add);
-                            } else {
-                                scalarKernel(kc, pa, ir * kc, pb, jr * kc, tile);
-                                storeTile(tile, NR, c, cj + ir * ldc, ldc, mr, nr, add);
+                        packB(transB, b, bOff, ldb, pc, jc + jr, kc, nr, pb);
+                        for (int ir = 0; ir < m; ir += MR) {
+                            tile(vector, kc, pa, ir * kc, pb, 0, tile,
+                                    c, cOff + ir * ldc + jc + jr, ldc, Math.min(MR, m - ir), nr, add);
+                        }
+                    }
+                } else if (nc <= SMALL_N) {
+                    // Few columns (late layers at batch 1): all of B for this k block stays in
+                    // L2, and each A panel is packed right before its use, for the same reason.
+                    // Row-major A is then read in place (six row streams), not packed at all.
+                    packB(transB, b, bOff, ldb, pc, jc, kc, nc, pb);
+                    for (int ir = 0; ir < m; ir += MR) {
+                        int mr = Math.min(MR, m - ir);
+                        if (vector && !transA) {
+                            int r0 = aOff + ir * lda + pc;
+                            int last = (mr - 1) * lda;
+                            for (int jr = 0; jr < nc; jr += NR) {
+                                GemmVectorKernel.kernelRows(kc, a, r0, r0 + Math.min(lda, last),
+                                        r0 + Math.min(2 * lda, last), r0 + Math.min(3 * lda, last),
+                                        r0 + Math.min(4 * lda, last), r0 + Math.min(5 * lda, last),
+                                        pb, jr * kc, tile);
+                                GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + jc + jr, ldc, mr,
+                                        Math.min(NR, nc - jr), add);
+                            }
+                            continue;
+                        }
+                        packA(transA, a, aOff, lda, ir, pc, mr, kc, pa);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            tile(vector, kc, pa, 0, pb, jr * kc, tile,
+                                    c, cOff + ir * ldc + jc + jr, ldc, mr, Math.min(NR, nc - jr), add);
+                        }
+                    }
+                } else {
+                    packB(transB, b, bOff, ldb, pc, jc, kc, nc, pb);
+                    for (int ic = 0; ic < m; ic += mc0) {
+                        int mc = Math.min(mc0, m - ic);
+                        packA(transA, a, aOff, lda, ic, pc, mc, kc, pa);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int nr = Math.min(NR, nc - jr);
+                            int cj = cOff + ic * ldc + jc + jr;
+                            for (int ir = 0; ir < mc; ir += MR) {
+                                tile(vector, kc, pa, ir * kc, pb, jr * kc, tile,
+                                        c, cj + ir * ldc, ldc, Math.min(MR, mc - ir), nr, add);
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** One MR×NR tile: micro-kernel into the tile buffer, then merged into C. */
+    private static void tile(boolean vector, int kc, float[] pa, int ai, float[] pb, int bi,
+                             float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean add) {
+        if (vector) {
+            GemmVectorKernel.kernel(kc, pa, ai, pb, bi, tile);
+            GemmVectorKernel.storeTile(tile, c, ci, ldc, mr, nr, add);
+        } else {
+            scalarKernel(kc, pa, ai, pb, bi, tile);
+            storeTile(tile, NR, c, ci, ldc, mr, nr, add);
         }
     }
 
@@ -288,8 +337,12 @@ public final class Gemm {
             if (!transB) {
                 int s = bOff + pc * ldb + jc + jr;
                 if (nr == NR) {
+                    // A counted loop rather than arraycopy: C2 turns it into vector moves
+                    // without the per-call overhead of a 64-128 byte arraycopy.
                     for (int p = 0, d = d0; p < kc; p++, d += NR, s += ldb) {
-                        System.arraycopy(b, s, pb, d, NR);
+                        for (int j = 0; j < NR; j++) {
+                            pb[d + j] = b[s + j];
+                        }
                     }
                 } else {
                     for (int p = 0, d = d0; p < kc; p++, d += NR, s += ldb) {
