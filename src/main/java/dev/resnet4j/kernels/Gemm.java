@@ -42,9 +42,9 @@ public final class Gemm {
     static final int SMALL_N = 256;
     /**
      * Below this many multiply-adds (m·n·k) a problem runs on the calling thread: forking
-     * costs tens of microseconds, about what 2 MFLOP take on one core.
+     * costs tens of microseconds, about what 8 MFLOP take on one core.
      */
-    static final long PARALLEL_MIN_WORK = 1L << 20;
+    static final long PARALLEL_MIN_WORK = 1L << 22;
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
