@@ -286,43 +286,27 @@ public final class Gemm {
     }
 
     /**
-     * Packs the mc×kc block of op(A) at (ic, pc) into MR-row panels: panel q holds, for each
-     * k step, the MR values of rows q·MR.. (rows past mc are zero).
+     * Packs the mc×kc block of op(A) at (ic, pc) into MR-row panels: panel q holds rows
+     * q·MR.. one after another, each kc values long (rows past mc are zero). Row-wise panels
+     * let the kernel read packed and unpacked row-major A the same way (six row streams).
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int pc, int mc, int kc,
                       float[] pa) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
-            int d = ir * kc;
-            if (!transA && mr == MR) {
-                // Six row streams read in step, one contiguous write stream.
-                int s0 = aOff + (ic + ir) * lda + pc;
-                int s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
-                for (int p = 0; p < kc; p++, d += MR) {
-                    pa[d] = a[s0 + p];
-                    pa[d + 1] = a[s1 + p];
-                    pa[d + 2] = a[s2 + p];
-                    pa[d + 3] = a[s3 + p];
-                    pa[d + 4] = a[s4 + p];
-                    pa[d + 5] = a[s5 + p];
-                }
-            } else if (!transA) {
-                for (int p = 0; p < kc; p++, d += MR) {
-                    int s = aOff + (ic + ir) * lda + pc + p;
-                    for (int r = 0; r < MR; r++) {
-                        pa[d + r] = r < mr ? a[s + r * lda] : 0f;
-                    }
-                }
-            } else {
-                // A stored K×M: the MR values of one k step are contiguous.
-                int s = aOff + pc * lda + ic + ir;
-                for (int p = 0; p < kc; p++, d += MR, s += lda) {
-                    for (int r = 0; r < MR; r++) {
-                        pa[d + r] = r < mr ? a[s + r] : 0f;
-                    }
+        int rows = roundUp(mc, MR);
+        if (!transA) {
+            for (int r = 0; r < mc; r++) {
+                System.arraycopy(a, aOff + (ic + r) * lda + pc, pa, r * kc, kc);
+            }
+        } else {
+            // A stored K×M: one k step's values are contiguous; scatter them to the rows.
+            for (int p = 0; p < kc; p++) {
+                int s = aOff + (pc + p) * lda + ic;
+                for (int r = 0, d = p; r < mc; r++, d += kc) {
+                    pa[d] = a[s + r];
                 }
             }
         }
+        Arrays.fill(pa, mc * kc, rows * kc, 0f);
     }
 
     /**
@@ -374,10 +358,11 @@ public final class Gemm {
      */
     static void scalarKernel(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
         for (int r = 0; r < MR; r++) {
+            int ar = ai + r * kc;
             for (int j = 0; j < NR; j += 8) {
                 float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
                 for (int p = 0; p < kc; p++) {
-                    float av = a[ai + p * MR + r];
+                    float av = a[ar + p];
                     int q = bi + p * NR + j;
                     s0 += av * b[q];
                     s1 += av * b[q + 1];

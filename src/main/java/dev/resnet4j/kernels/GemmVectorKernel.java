@@ -46,68 +46,20 @@ final class GemmVectorKernel {
         return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= S.vectorBitSize();
     }
 
-    /**
-     * tile[MR×NR] = Apanel · Bpanel over kc steps.
-     *
-     * @param a      packed A: for each k step, MR consecutive values (one per row)
-     * @param b      packed B: for each k step, NR consecutive values (one per column)
-     * @param tile   receives the MR×NR result, row-major
-     */
+    /** tile[MR×NR] = Apanel · Bpanel over kc steps, for a row-wise packed A panel at ai. */
     static void kernel(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            // Indices affine in p with constant scale, so C2 can hoist the bounds checks.
-            int bp = bi + p * NR;
-            int ap = ai + p * MR;
-            FloatVector b0 = FloatVector.fromArray(S, b, bp);
-            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
-            FloatVector av = FloatVector.broadcast(S, a[ap + 0]);
-            c00 = av.fma(b0, c00);
-            c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ap + 1]);
-            c10 = av.fma(b0, c10);
-            c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ap + 2]);
-            c20 = av.fma(b0, c20);
-            c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ap + 3]);
-            c30 = av.fma(b0, c30);
-            c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ap + 4]);
-            c40 = av.fma(b0, c40);
-            c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ap + 5]);
-            c50 = av.fma(b0, c50);
-            c51 = av.fma(b1, c51);
-        }
-        // The accumulators always go to the tile buffer (L1-resident, 384 bytes against the
-        // kc×192 flops above); merging into C happens in a separate method, so this method
-        // has no data-dependent branch whose first use would deoptimise it (in the C1 tier
-        // the Vector API runs some hundred times slower, so every recompile hurts).
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
+        kernelRows(kc, a, ai, ai + kc, ai + 2 * kc, ai + 3 * kc, ai + 4 * kc, ai + 5 * kc, b, bi, tile);
     }
 
     /**
-     * Like {@link #kernel}, but reads A in place from six row-major rows starting at
-     * {@code r0..r5} (each index + p, so the bounds checks hoist): used when packing A would
-     * cost as much as the arithmetic, i.e. when each A value meets only one or two B panels.
-     * Rows past the edge of A are passed as duplicates of a valid row and ignored on store.
+     * tile[MR×NR] = A rows · Bpanel over kc steps, the six rows of A starting at
+     * {@code r0..r5}: a packed panel, or row-major A read in place when packing it would cost
+     * as much as the arithmetic (each A value meeting only one or two B panels). Rows past the
+     * edge of A are passed as duplicates of a valid row and ignored on store. Every index is
+     * rowStart + p, so C2 hoists the bounds checks out of the loop.
+     *
+     * @param b    packed B: for each k step, NR consecutive values (one per column)
+     * @param tile receives the MR×NR result, row-major
      */
     static void kernelRows(int kc, float[] a, int r0, int r1, int r2, int r3, int r4, int r5,
                            float[] b, int bi, float[] tile) {

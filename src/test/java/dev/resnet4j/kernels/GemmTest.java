@@ -148,7 +148,7 @@ class GemmTest {
             for (int j = 0; j < Gemm.NR; j++) {
                 double s = 0;
                 for (int p = 0; p < kc; p++) {
-                    s += a[p * Gemm.MR + r] * b[p * Gemm.NR + j];
+                    s += a[r * kc + p] * b[p * Gemm.NR + j];
                 }
                 assertEquals(s, c[r * Gemm.NR + j], 1e-5);
             }
