@@ -1,5 +1,9 @@
 package dev.resnet4j.kernels;
 
+import dev.resnet4j.tensor.Parallel;
+
+import java.util.Arrays;
+
 /**
  * Single-precision matrix multiply on row-major arrays: {@code C = op(A) * op(B) (+ C)}.
  *
@@ -7,9 +11,140 @@ package dev.resnet4j.kernels;
  * K×M (leading dimension lda ≥ M); without, M×K (lda ≥ K). Likewise for B. This is the one
  * entry point the convolution and linear layers use; the fast implementation may change
  * behind it, {@link #reference} stays as the scalar definition that tests compare against.
+ *
+ * <p>The fast path is the classic Goto/BLIS scheme: C is computed in blocks, with a KC×NC block
+ * of op(B) and an MC×KC block of op(A) copied ("packed") into contiguous, zero-padded panels
+ * so that the micro-kernel ({@link GemmVectorKernel}) streams both with unit stride and never
+ * needs a bounds branch inside its k loop. Packing also absorbs the four transpose cases, so
+ * there is a single kernel. Buffers are thread-local and reused: no allocation once warm.
  */
 public final class Gemm {
+    /** True when the Vector API kernel is loadable and native on this CPU. */
+    static final boolean VECTOR = vectorAvailable();
+    /** Rows of a micro-tile. */
+    static final int MR = 6;
+    /** Columns of a micro-tile (two SIMD vectors). */
+    static final int NR = VECTOR ? GemmVectorKernel.NR : 16;
+    /**
+     * Depth of a block. A KC×NR panel of B plus a KC×MR panel of A stay in L1 while a tile is
+     * computed: 256×16×4 B = 16 KiB + 6 KiB of a 32 KiB L1 with 256-bit vectors; with 512-bit
+     * vectors (NR = 32) 192×32×4 B = 24 KiB + 4.5 KiB, still inside 32 KiB (Zen 5 has 48).
+     */
+    static final int KC = NR > 16 ? 192 : 256;
+    /**
+     * Rows of an A block: MC×KC×4 B ≤ 144 KiB sits in a 512 KiB L2 with room for the B
+     * panels streaming through; a multiple of MR.
+     */
+    static final int MC = 144;
+    /** Columns of a B block: KC×NC×4 B ≤ 4 MiB, meant to live in L3; a multiple of NR. */
+    static final int NC = 4096;
+    /** Up to this many columns, all of a KC-deep B block (≤ 192 KiB) is kept in L2. */
+    static final int SMALL_N = 256;
+    /**
+     * Below this many multiply-adds (m·n·k) a problem runs on the calling thread: forking
+     * costs tens of microseconds, about what 8 MFLOP take on one core.
+     */
+    static final long PARALLEL_MIN_WORK = 1L << 22;
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /**
+     * Whether the vector kernel has been compiled by C2. Until it is, the Vector API runs as
+     * interpreted/C1 code that is some hundred times slower than the plain-Java kernel, and a
+     * cold JVM would spend its first second in it; so a background thread warms the kernel up
+     * ({@link #warmUp}) while sgemm uses the plain kernel, and switches when this flips.
+     */
+    private static volatile boolean vectorReady = !VECTOR;
+    private static Thread warmer;
+
+    static {
+        warmUp();
+    }
+
     private Gemm() {
+    }
+
+    /**
+     * Starts compiling the vector kernel in the background (idempotent, returns at once).
+     * Runs automatically when this class is first used; callers that know a GEMM-heavy phase
+     * is coming (model loading) may call it earlier.
+     */
+    public static synchronized void warmUp() {
+        if (vectorReady || warmer != null) {
+            return;
+        }
+        warmer = new Thread(Gemm::warmUpLoop, "resnet4j-gemm-warmup");
+        warmer.setDaemon(true);
+        warmer.start();
+    }
+
+    /** Waits until the vector kernel is in use (for tests and benchmarks); false on timeout. */
+    static boolean awaitVectorKernel(long timeoutMillis) throws InterruptedException {
+        Thread t;
+        synchronized (Gemm.class) {
+            t = warmer;
+        }
+        if (t != null) {
+            t.join(timeoutMillis);
+        }
+        return vectorReady;
+    }
+
+    /**
+     * Calls the kernel and its store on tiny panels, over every branch (full and edge tiles,
+     * add or not): short calls (kc = 1) reach C2's invocation threshold quickly even in the
+     * slow tiers; then a timed batch at kc = 64 tells compiled code (~0.1 µs a call) from C1
+     * (tens of µs), with 2 µs as the line, using the best of several batches on a busy machine.
+     */
+    private static void warmUpLoop() {
+        float[] pa = new float[64 * MR];
+        float[] pb = new float[64 * NR];
+        float[] tile = new float[MR * NR];
+        float[] c = new float[MR * NR];
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        try {
+            while (System.nanoTime() < deadline) {
+                for (int i = 0; i < 2000; i++) {
+                    warmUpCall(1, pa, pb, tile, c, i);
+                }
+                long best = Long.MAX_VALUE;
+                for (int batch = 0; batch < 5; batch++) {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < 20; i++) {
+                        warmUpCall(64, pa, pb, tile, c, i);
+                    }
+                    best = Math.min(best, System.nanoTime() - t0);
+                }
+                if (best < 20 * 2_000L) {
+                    break;
+                }
+            }
+        } finally {
+            vectorReady = true;
+        }
+    }
+
+    private static void warmUpCall(int kc, float[] pa, float[] pb, float[] tile, float[] c, int i) {
+        GemmVectorKernel.kernel(kc, pa, 0, pb, 0, tile);
+        boolean edge = i % 8 == 0;
+        GemmVectorKernel.storeTile(tile, c, 0, NR, edge ? MR - 1 : MR, edge ? NR - 1 : NR, (i & 1) == 0);
+    }
+
+    private static boolean vectorAvailable() {
+        if (Boolean.getBoolean("resnet4j.gemm.scalar")) {
+            return false;
+        }
+        try {
+            return GemmVectorKernel.isFast();
+        } catch (LinkageError | RuntimeException e) {
+            // jdk.incubator.vector not resolvable (module not added): plain Java it is.
+            return false;
+        }
+    }
+
+    /** Name of the kernel in use (once warm), for benchmarks and logs. */
+    public static String kernelName() {
+        return (VECTOR ? "vector " : "scalar ") + MR + "x" + NR + (VECTOR ? " (" + (NR / 2 * 32) + "-bit)" : "");
     }
 
     /** C = op(A)·op(B), or C += op(A)·op(B) when {@code accumulate}. */
@@ -17,42 +152,282 @@ public final class Gemm {
                              float[] a, int aOff, int lda,
                              float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, boolean accumulate) {
-        if (!accumulate) {
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-            }
-        }
-        if (m == 0 || n == 0 || k == 0) {
+        if (m <= 0 || n <= 0) {
             return;
         }
-        if (!transB) {
-            // i-p-j order: the inner loop streams a row of B and a row of C (vectorisable).
-            for (int i = 0; i < m; i++) {
-                int cRow = cOff + i * ldc;
-                for (int p = 0; p < k; p++) {
-                    float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                    if (av == 0f) {
-                        continue;
-                    }
-                    int bRow = bOff + p * ldb;
-                    for (int j = 0; j < n; j++) {
-                        c[cRow + j] += av * b[bRow + j];
-                    }
+        if (k <= 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
                 }
+            }
+            return;
+        }
+        boolean vector = VECTOR && vectorReady;
+        int threads = Parallel.threads();
+        if (threads > 1 && (long) m * n * k >= PARALLEL_MIN_WORK) {
+            // Split the larger of M and N into contiguous slabs, one per thread; each slab is
+            // an independent GEMM with its own packing (the shared operand is packed twice,
+            // which costs O(k·(m or n)) against O(m·n·k/threads) of arithmetic).
+            if (n >= m) {
+                int panels = (n + NR - 1) / NR;
+                Parallel.forRange(panels, 1, (lo, hi) -> {
+                    int j0 = lo * NR;
+                    int j1 = Math.min(n, hi * NR);
+                    int bo = transB ? bOff + j0 * ldb : bOff + j0;
+                    blocked(vector, transA, transB, m, j1 - j0, k, a, aOff, lda, b, bo, ldb,
+                            c, cOff + j0, ldc, accumulate);
+                });
+            } else {
+                int panels = (m + MR - 1) / MR;
+                Parallel.forRange(panels, 1, (lo, hi) -> {
+                    int i0 = lo * MR;
+                    int i1 = Math.min(m, hi * MR);
+                    int ao = transA ? aOff + i0 : aOff + i0 * lda;
+                    blocked(vector, transA, transB, i1 - i0, n, k, a, ao, lda, b, bOff, ldb,
+                            c, cOff + i0 * ldc, ldc, accumulate);
+                });
             }
         } else {
-            for (int i = 0; i < m; i++) {
-                int cRow = cOff + i * ldc;
-                for (int j = 0; j < n; j++) {
-                    int bRow = bOff + j * ldb;
-                    float s = 0f;
-                    for (int p = 0; p < k; p++) {
-                        float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                        s += av * b[bRow + p];
+            blocked(vector, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /**
+     * Single-threaded blocked GEMM, loops jc (NC) → pc (KC) → ic (MC) → jr (NR) → ir (MR), with
+     * the vector or the plain micro-kernel.
+     */
+    static void blocked(boolean vector, boolean transA, boolean transB, int m, int n, int k,
+                                float[] a, int aOff, int lda,
+                                float[] b, int bOff, int ldb,
+                                float[] c, int cOff, int ldc, boolean accumulate) {
+        // Even block sizes: k = 300 runs as 150+150, not 256+44 (a short block wastes the
+        // kernel's fixed cost of loading and storing C).
+        int kc0 = ceilDiv(k, ceilDiv(k, KC));
+        int mc0 = roundUp(ceilDiv(m, ceilDiv(m, MC)), MR);
+        int nc0 = roundUp(ceilDiv(n, ceilDiv(n, NC)), NR);
+        Buffers buf = BUFFERS.get();
+        float[] pa = buf.packA(mc0 * kc0);
+        float[] pb = buf.packB(nc0 * kc0);
+        float[] tile = buf.tile;
+        for (int jc = 0; jc < n; jc += nc0) {
+            int nc = Math.min(nc0, n - jc);
+            for (int pc = 0; pc < k; pc += kc0) {
+                int kc = Math.min(kc0, k - pc);
+                boolean add = accumulate || pc > 0;
+                if (m <= mc0) {
+                    // One A block (few rows, e.g. conv channels): pack each B panel right
+                    // before its use, so it goes from the source to L1 and is read there by
+                    // every A panel, instead of a round trip through a big packed B in L3.
+                    packA(transA, a, aOff, lda, 0, pc, m, kc, pa);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        packB(transB, b, bOff, ldb, pc, jc + jr, kc, nr, pb);
+                        for (int ir = 0; ir < m; ir += MR) {
+                            tile(vector, kc, pa, ir * kc, pb, 0, tile,
+                                    c, cOff + ir * ldc + jc + jr, ldc, Math.min(MR, m - ir), nr, add);
+                        }
                     }
-                    c[cRow + j] += s;
+                } else if (nc <= SMALL_N) {
+                    // Few columns (late layers at batch 1): all of B for this k block stays in
+                    // L2, and each A panel is packed right before its use, for the same reason.
+                    // Row-major A is then read in place (six row streams), not packed at all.
+                    packB(transB, b, bOff, ldb, pc, jc, kc, nc, pb);
+                    for (int ir = 0; ir < m; ir += MR) {
+                        int mr = Math.min(MR, m - ir);
+                        if (vector && !transA) {
+                            int r0 = aOff + ir * lda + pc;
+                            int last = (mr - 1) * lda;
+                            for (int jr = 0; jr < nc; jr += NR) {
+                                GemmVectorKernel.kernelRows(kc, a, r0, r0 + Math.min(lda, last),
+                                        r0 + Math.min(2 * lda, last), r0 + Math.min(3 * lda, last),
+                                        r0 + Math.min(4 * lda, last), r0 + Math.min(5 * lda, last),
+                                        pb, jr * kc, tile);
+                                GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + jc + jr, ldc, mr,
+                                        Math.min(NR, nc - jr), add);
+                            }
+                            continue;
+                        }
+                        packA(transA, a, aOff, lda, ir, pc, mr, kc, pa);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            tile(vector, kc, pa, 0, pb, jr * kc, tile,
+                                    c, cOff + ir * ldc + jc + jr, ldc, mr, Math.min(NR, nc - jr), add);
+                        }
+                    }
+                } else {
+                    packB(transB, b, bOff, ldb, pc, jc, kc, nc, pb);
+                    for (int ic = 0; ic < m; ic += mc0) {
+                        int mc = Math.min(mc0, m - ic);
+                        packA(transA, a, aOff, lda, ic, pc, mc, kc, pa);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int nr = Math.min(NR, nc - jr);
+                            int cj = cOff + ic * ldc + jc + jr;
+                            for (int ir = 0; ir < mc; ir += MR) {
+                                tile(vector, kc, pa, ir * kc, pb, jr * kc, tile,
+                                        c, cj + ir * ldc, ldc, Math.min(MR, mc - ir), nr, add);
+                            }
+                        }
+                    }
                 }
             }
+        }
+    }
+
+    /** One MR×NR tile: micro-kernel into the tile buffer, then merged into C. */
+    private static void tile(boolean vector, int kc, float[] pa, int ai, float[] pb, int bi,
+                             float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean add) {
+        if (vector) {
+            GemmVectorKernel.kernel(kc, pa, ai, pb, bi, tile);
+            GemmVectorKernel.storeTile(tile, c, ci, ldc, mr, nr, add);
+        } else {
+            scalarKernel(kc, pa, ai, pb, bi, tile);
+            storeTile(tile, NR, c, ci, ldc, mr, nr, add);
+        }
+    }
+
+    /**
+     * Packs the mc×kc block of op(A) at (ic, pc) into MR-row panels: panel q holds rows
+     * q·MR.. one after another, each kc values long (rows past mc are zero). Row-wise panels
+     * let the kernel read packed and unpacked row-major A the same way (six row streams).
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int pc, int mc, int kc,
+                      float[] pa) {
+        int rows = roundUp(mc, MR);
+        if (!transA) {
+            for (int r = 0; r < mc; r++) {
+                System.arraycopy(a, aOff + (ic + r) * lda + pc, pa, r * kc, kc);
+            }
+        } else {
+            // A stored K×M: one k step's values are contiguous; scatter them to the rows.
+            for (int p = 0; p < kc; p++) {
+                int s = aOff + (pc + p) * lda + ic;
+                for (int r = 0, d = p; r < mc; r++, d += kc) {
+                    pa[d] = a[s + r];
+                }
+            }
+        }
+        Arrays.fill(pa, mc * kc, rows * kc, 0f);
+    }
+
+    /**
+     * Packs the kc×nc block of op(B) at (pc, jc) into NR-column panels: panel q holds, for each
+     * k step, the NR values of columns q·NR.. (columns past nc are zero).
+     */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int jc, int kc, int nc,
+                      float[] pb) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int d0 = jr * kc;
+            if (!transB) {
+                int s = bOff + pc * ldb + jc + jr;
+                if (nr == NR) {
+                    // A counted loop rather than arraycopy: C2 turns it into vector moves
+                    // without the per-call overhead of a 64-128 byte arraycopy.
+                    for (int p = 0, d = d0; p < kc; p++, d += NR, s += ldb) {
+                        for (int j = 0; j < NR; j++) {
+                            pb[d + j] = b[s + j];
+                        }
+                    }
+                } else {
+                    for (int p = 0, d = d0; p < kc; p++, d += NR, s += ldb) {
+                        System.arraycopy(b, s, pb, d, nr);
+                        Arrays.fill(pb, d + nr, d + NR, 0f);
+                    }
+                }
+            } else {
+                // B stored N×K: read each column's k run contiguously, scatter with stride NR.
+                for (int j = 0; j < nr; j++) {
+                    int s = bOff + (jc + jr + j) * ldb + pc;
+                    for (int p = 0, d = d0 + j; p < kc; p++, d += NR) {
+                        pb[d] = b[s + p];
+                    }
+                }
+                if (nr < NR) {
+                    for (int p = 0, d = d0; p < kc; p++, d += NR) {
+                        Arrays.fill(pb, d + nr, d + NR, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Plain-Java micro-kernel with the same packed layout, used without the Vector API and
+     * while the vector kernel compiles. Eight scalar accumulators per pass keep the adds
+     * independent (enough to cover FMA-unit latency) and in registers.
+     */
+    static void scalarKernel(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
+        for (int r = 0; r < MR; r++) {
+            int ar = ai + r * kc;
+            for (int j = 0; j < NR; j += 8) {
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+                for (int p = 0; p < kc; p++) {
+                    float av = a[ar + p];
+                    int q = bi + p * NR + j;
+                    s0 += av * b[q];
+                    s1 += av * b[q + 1];
+                    s2 += av * b[q + 2];
+                    s3 += av * b[q + 3];
+                    s4 += av * b[q + 4];
+                    s5 += av * b[q + 5];
+                    s6 += av * b[q + 6];
+                    s7 += av * b[q + 7];
+                }
+                int t = r * NR + j;
+                tile[t] = s0;
+                tile[t + 1] = s1;
+                tile[t + 2] = s2;
+                tile[t + 3] = s3;
+                tile[t + 4] = s4;
+                tile[t + 5] = s5;
+                tile[t + 6] = s6;
+                tile[t + 7] = s7;
+            }
+        }
+    }
+
+    /** Copies (or adds) the mr×nr corner of a computed tile into C. */
+    static void storeTile(float[] tile, int tileStride, float[] c, int ci, int ldc, int mr, int nr,
+                          boolean add) {
+        for (int r = 0; r < mr; r++) {
+            int t = r * tileStride;
+            int o = ci + r * ldc;
+            if (add) {
+                for (int j = 0; j < nr; j++) {
+                    c[o + j] += tile[t + j];
+                }
+            } else {
+                System.arraycopy(tile, t, c, o, nr);
+            }
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return ceilDiv(x, multiple) * multiple;
+    }
+
+    /** Per-thread packing buffers, grown on demand and then reused. */
+    private static final class Buffers {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        float[] packA(int size) {
+            if (a.length < size) {
+                a = new float[size];
+            }
+            return a;
+        }
+
+        float[] packB(int size) {
+            if (b.length < size) {
+                b = new float[size];
+            }
+            return b;
         }
     }
 
