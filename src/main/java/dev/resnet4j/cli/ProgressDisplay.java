@@ -33,7 +33,10 @@ final class ProgressDisplay implements TrainingListener {
 
     @Override
     public void epochFinished(EpochResult r) {
-        bar.close();
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
         System.out.printf(Locale.ROOT, "epoch %d: train loss %.4f acc %.2f%% | test loss %s acc %s | %.1fs, %.0f img/s, lr %.3g%n",
                 r.epoch(), r.trainLoss(), 100 * r.trainAccuracy(),
                 Double.isNaN(r.testLoss()) ? "-" : String.format(Locale.ROOT, "%.4f", r.testLoss()),

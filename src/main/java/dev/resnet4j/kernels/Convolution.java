@@ -49,8 +49,87 @@ public final class Convolution {
         return s[slot];
     }
 
+    /**
+     * Below this many output pixels per image, the whole batch is lowered into one column
+     * matrix [C·kh·kw, N·OH·OW] and multiplied once: per-image products at the late stages of a
+     * small input (7×7, 2×2, 1×1 outputs) are too thin for the GEMM to reach speed.
+     */
+    static final int BATCHED_BELOW = 1024;
+
+    static boolean batched(Shape s) {
+        return s.n() > 1 && s.colCols() < BATCHED_BELOW;
+    }
+
+    /** Lowers every image into one [K, N·P] matrix (workers split the batch). */
+    private static float[] lowerBatch(Shape s, float[] x, int slot) {
+        int k = s.colRows();
+        int p = s.colCols();
+        int ld = s.n() * p;
+        float[] col = scratch(slot, k * ld);
+        int inSize = s.c() * s.h() * s.w();
+        Parallel.forRange(s.n(), 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                im2col(x, i * inSize, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), col, i * p, ld);
+            }
+        });
+        return col;
+    }
+
+    private static void forwardBatched(Shape s, float[] x, float[] w, float[] bias, float[] y) {
+        int k = s.colRows();
+        int p = s.colCols();
+        int ld = s.n() * p;
+        int outC = s.outC();
+        float[] col = lowerBatch(s, x, 0);
+        float[] out = scratch(1, outC * ld);
+        Gemm.sgemm(false, false, outC, ld, k, w, 0, k, col, 0, ld, out, 0, ld, false);
+        Parallel.forRange(s.n(), 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int o = 0; o < outC; o++) {
+                    float b = bias == null ? 0f : bias[o];
+                    int src = o * ld + i * p;
+                    int dst = (i * outC + o) * p;
+                    for (int j = 0; j < p; j++) {
+                        y[dst + j] = out[src + j] + b;
+                    }
+                }
+            }
+        });
+    }
+
+    private static void backwardBatched(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
+        int k = s.colRows();
+        int p = s.colCols();
+        int ld = s.n() * p;
+        int outC = s.outC();
+        int inSize = s.c() * s.h() * s.w();
+        float[] col = lowerBatch(s, x, 0);
+        float[] dyt = scratch(1, outC * ld);
+        Parallel.forRange(s.n(), 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                for (int o = 0; o < outC; o++) {
+                    System.arraycopy(dy, (i * outC + o) * p, dyt, o * ld + i * p, p);
+                }
+            }
+        });
+        Gemm.sgemm(false, true, outC, k, ld, dyt, 0, ld, col, 0, ld, dw, 0, k, true);
+        if (dx != null) {
+            float[] dcol = col; // the lowered input is no longer needed: reuse its memory
+            Gemm.sgemm(true, false, k, ld, outC, w, 0, k, dyt, 0, ld, dcol, 0, ld, false);
+            Parallel.forRange(s.n(), 1, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    col2im(dcol, i * p, ld, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), dx, i * inSize);
+                }
+            });
+        }
+    }
+
     /** y[n, outC, oh, ow] = conv(x, w) (+ bias if non-null). */
     public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] y) {
+        if (batched(s)) {
+            forwardBatched(s, x, w, bias, y);
+            return;
+        }
         int k = s.colRows();
         int p = s.colCols();
         int inSize = s.c() * s.h() * s.w();
@@ -85,6 +164,11 @@ public final class Convolution {
      * Backward: dx = ∂L/∂x (may be null to skip), dw += ∂L/∂w, dbias += ∂L/∂b (may be null).
      */
     public static void backward(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] dbias) {
+        if (batched(s)) {
+            backwardBatched(s, x, w, dy, dx, dw);
+            addBiasGradient(s, dy, dbias);
+            return;
+        }
         int k = s.colRows();
         int p = s.colCols();
         int inSize = s.c() * s.h() * s.w();
@@ -134,6 +218,12 @@ public final class Convolution {
                 }
             }
         }
+        addBiasGradient(s, dy, dbias);
+    }
+
+    private static void addBiasGradient(Shape s, float[] dy, float[] dbias) {
+        int p = s.colCols();
+        int outSize = s.outC() * p;
         if (dbias != null) {
             for (int i = 0; i < s.n(); i++) {
                 for (int o = 0; o < s.outC(); o++) {
@@ -151,12 +241,17 @@ public final class Convolution {
     /** Lowers one image [C,H,W] at {@code xOff} to col [C·kh·kw, oh·ow]; padding reads as 0. */
     public static void im2col(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
                               int oh, int ow, float[] col) {
-        int p = oh * ow;
+        im2col(x, xOff, c, h, w, kh, kw, stride, pad, oh, ow, col, 0, oh * ow);
+    }
+
+    /** As above, writing row r of the column matrix at {@code colOff + r·ld} (ld ≥ oh·ow). */
+    public static void im2col(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
+                              int oh, int ow, float[] col, int colOff, int ld) {
         for (int ci = 0; ci < c; ci++) {
             int xc = xOff + ci * h * w;
             for (int ki = 0; ki < kh; ki++) {
                 for (int kj = 0; kj < kw; kj++) {
-                    int row = ((ci * kh + ki) * kw + kj) * p;
+                    int row = colOff + ((ci * kh + ki) * kw + kj) * ld;
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * stride - pad + ki;
                         int dst = row + oy * ow;
@@ -194,13 +289,18 @@ public final class Convolution {
     /** Adjoint of {@link #im2col}: adds col's entries back into image [C,H,W] at {@code xOff}. */
     public static void col2im(float[] col, int c, int h, int w, int kh, int kw, int stride, int pad,
                               int oh, int ow, float[] x, int xOff) {
-        int p = oh * ow;
+        col2im(col, 0, oh * ow, c, h, w, kh, kw, stride, pad, oh, ow, x, xOff);
+    }
+
+    /** As above, reading row r of the column matrix at {@code colOff + r·ld}. */
+    public static void col2im(float[] col, int colOff, int ld, int c, int h, int w, int kh, int kw, int stride, int pad,
+                              int oh, int ow, float[] x, int xOff) {
         java.util.Arrays.fill(x, xOff, xOff + c * h * w, 0f);
         for (int ci = 0; ci < c; ci++) {
             int xc = xOff + ci * h * w;
             for (int ki = 0; ki < kh; ki++) {
                 for (int kj = 0; kj < kw; kj++) {
-                    int row = ((ci * kh + ki) * kw + kj) * p;
+                    int row = colOff + ((ci * kh + ki) * kw + kj) * ld;
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * stride - pad + ki;
                         if (iy < 0 || iy >= h) {

