@@ -21,6 +21,9 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--input-size", defaultValue = "224x224", description = "Input height x width (default: ${DEFAULT-VALUE}).")
     String inputSize;
 
+    @Option(names = "--diagram", description = "Also draw the architecture with the shape on every edge (.svg or .png).")
+    java.nio.file.Path diagram;
+
     @Option(names = "--blocks", description = "Also list every residual block.")
     boolean blocks;
 
@@ -28,10 +31,16 @@ final class SummaryCommand implements Callable<Integer> {
     CommonOptions common;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
+        common.apply();
         int[] hw = parseSize(inputSize);
         ResNet m = model.build(0);
         print(m, hw, blocks, System.out);
+        if (diagram != null) {
+            for (java.nio.file.Path p : dev.resnet4j.viz.ArchitectureDiagram.write(m, new int[]{1, m.inChannels(), hw[0], hw[1]}, diagram)) {
+                System.out.println("wrote " + p);
+            }
+        }
         return 0;
     }
 
