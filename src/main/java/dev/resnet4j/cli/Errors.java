@@ -19,8 +19,9 @@ final class Errors {
         if (t instanceof AccessDeniedException) {
             return "permission denied: " + t.getMessage();
         }
-        if (t instanceof OutOfMemoryError) {
-            return "out of memory: use a smaller --batch-size or give the JVM more heap (JAVA_OPTS=-Xmx8g)";
+        if (outOfMemory(ex) != null) {
+            return "out of memory (the JVM may use " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB): use a smaller --batch-size or give the JVM more heap (JAVA_OPTS=-Xmx8g)";
         }
         String msg = t.getMessage();
         if (msg == null || msg.isBlank()) {
@@ -28,6 +29,16 @@ final class Errors {
         }
         return msg.lines().findFirst().orElse(msg) + (t instanceof IOException || t instanceof IllegalArgumentException
                 || t instanceof IllegalStateException ? "" : " (" + t.getClass().getSimpleName() + "; --verbose shows where)");
+    }
+
+    /** The OutOfMemoryError in {@code ex}'s cause chain (a loader or kernel thread wraps it), or null. */
+    static OutOfMemoryError outOfMemory(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OutOfMemoryError oom) {
+                return oom;
+            }
+        }
+        return null;
     }
 
     static int exitCode(Throwable ex) {

@@ -47,6 +47,7 @@ final class ExplainCommand implements Callable<Integer> {
         int side = size != null ? size : c == 3 ? 224 : 28;
         Normalization norm = c == 3 ? Normalization.IMAGENET : Normalization.FASHION_MNIST;
         ByteImage raw = ImageDecoder.read(image);
+        PredictCommand.noteConversion(image, raw, c);
         ImagePreprocess shown = new ImagePreprocess(c, side, side, Normalization.NONE);
         Tensor pixels = shown.apply(raw);
         Tensor x = new ImagePreprocess(c, side, side, norm).apply(raw);

@@ -25,16 +25,32 @@ public final class Main {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
-        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            PrintWriter err = cmd.getErr();
-            if (verbose) {
-                ex.printStackTrace(err);
-            } else {
-                err.println("resnet " + cmd.getCommandName() + ": " + Errors.describe(ex));
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> report(cmd.getErr(), cmd.getCommandName(), ex, verbose));
+        try {
+            return cli.execute(args);
+        } catch (Throwable t) {
+            // picocli hands Errors (OutOfMemoryError, StackOverflowError) straight through: they
+            // get the same one-line treatment, so a batch that does not fit ends with advice.
+            return report(cli.getErr(), commandName(cli, args), t, verbose);
+        }
+    }
+
+    private static int report(PrintWriter err, String command, Throwable ex, boolean verbose) {
+        if (verbose) {
+            ex.printStackTrace(err);
+        } else {
+            err.println("resnet " + command + ": " + Errors.describe(ex));
+        }
+        err.flush();
+        return Errors.exitCode(ex);
+    }
+
+    private static String commandName(CommandLine cli, String[] args) {
+        for (String a : args) {
+            if (cli.getSubcommands().containsKey(a)) {
+                return a;
             }
-            err.flush();
-            return Errors.exitCode(ex);
-        });
-        return cli.execute(args);
+        }
+        return cli.getCommandName();
     }
 }

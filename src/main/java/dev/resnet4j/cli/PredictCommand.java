@@ -66,9 +66,8 @@ final class PredictCommand implements Callable<Integer> {
         ImagePreprocess pre = preprocess(m.inChannels());
         for (Path image : images) {
             ByteImage raw = ImageDecoder.read(image);
-            if (raw.channels() != m.inChannels() && !json) {
-                System.err.printf("note: %s has %d channel(s); converted to %s for the model%n", image, raw.channels(),
-                        m.inChannels() == 1 ? "grayscale" : "RGB");
+            if (!json) {
+                noteConversion(image, raw, m.inChannels());
             }
             Tensor probs = Functional.softmax(m.forward(pre.apply(raw)));
             print(image, probs.data(), names);
@@ -88,6 +87,14 @@ final class PredictCommand implements Callable<Integer> {
         int r = resize != null ? resize : rgb ? 256 : 0;
         int c = crop != null ? crop : rgb ? 224 : 0;
         return new ImagePreprocess(channels, r, c, norm);
+    }
+
+    /** An image whose channels differ from the model's is converted (RGB to grayscale or back); say so on stderr. */
+    static void noteConversion(Path image, ByteImage raw, int modelChannels) {
+        if (raw.channels() != modelChannels) {
+            System.err.printf("note: %s has %d channel(s); converted to %s for the model%n", image, raw.channels(),
+                    modelChannels == 1 ? "grayscale" : "RGB");
+        }
     }
 
     static List<String> readLabels(Path file, int classes) throws IOException {

@@ -134,7 +134,10 @@ final class TrainCommand implements Callable<Integer> {
         List<EpochResult> history;
         try {
             history = trainer.fit();
-        } catch (OutOfMemoryError e) {
+        } catch (OutOfMemoryError | RuntimeException e) {
+            if (Errors.outOfMemory(e) == null) {
+                throw e;
+            }
             throw new IllegalStateException("out of memory at batch size " + batchSize
                     + ": use a smaller --batch-size or give the JVM more heap (JAVA_OPTS=-Xmx16g)");
         }

@@ -4,6 +4,7 @@ import dev.resnet4j.io.StateDicts;
 import dev.resnet4j.tensor.Tensor;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -33,6 +34,20 @@ public record Checkpoint(Map<String, Tensor> model, Map<String, Tensor> optimize
         }
         all.put("trainer.seed", new Tensor(s, 4));
         StateDicts.save(all, dir.resolve(FILE));
+        removeStaleTemporaries(dir);
+    }
+
+    /**
+     * A run killed while writing leaves its temporary file ({@code .last.safetensors.*.tmp},
+     * named by the atomic writer) behind. It is never read, as only {@link #FILE} is, but it
+     * takes disk space; once a checkpoint has been written completely, the leftovers go.
+     */
+    private static void removeStaleTemporaries(Path dir) throws IOException {
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir, "." + FILE + ".*.tmp")) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     public static boolean exists(Path dir) {

@@ -85,7 +85,7 @@ public final class Trainer {
                         throw new TrainingDivergedException("the loss became " + l + " at epoch " + (epoch + 1) + ", step "
                                 + (step + 1) + (checkpointDir != null && Checkpoint.exists(checkpointDir)
                                 ? "; the last good checkpoint is " + checkpointDir.resolve(Checkpoint.FILE) : "")
-                                + "; try a lower --lr");
+                                + (allFinite(b.images()) ? "; try a lower --lr" : "; the batch's images hold NaN or infinite values"));
                     }
                     model.backward(loss.backward());
                     optimizer.step();
@@ -122,6 +122,15 @@ public final class Trainer {
             listener.epochFinished(r);
         }
         return history;
+    }
+
+    private static boolean allFinite(Tensor t) {
+        for (float v : t.data()) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private int restore() {

@@ -66,8 +66,19 @@ public final class Images {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        if (!ImageIO.write(image, "png", png.toFile())) {
+        // Encoded in memory, then written to a temporary file and renamed: a failure or a kill
+        // never leaves a half-written PNG under the requested name.
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        if (!ImageIO.write(image, "png", bytes)) {
             throw new IOException("no PNG writer available for " + png);
+        }
+        Path abs = png.toAbsolutePath();
+        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        try {
+            Files.write(tmp, bytes.toByteArray());
+            Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
