@@ -18,7 +18,7 @@ import java.nio.file.StandardOpenOption;
  * can be atomic), are forced to disk, and only then replace the target. On any failure the
  * temporary file is deleted and the target is untouched.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     /** Producer of a file's content. */
     interface Writer {
         void writeTo(OutputStream out) throws IOException;
@@ -55,6 +55,11 @@ final class AtomicFiles {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /** Writes {@code bytes} to {@code target} atomically (for outputs encoded in memory: PNG, SVG, CSV). */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, out -> out.write(bytes));
     }
 
     /** Reads a whole file, refusing ones too large for one Java array. */

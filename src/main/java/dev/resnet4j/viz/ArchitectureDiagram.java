@@ -1,5 +1,6 @@
 package dev.resnet4j.viz;
 
+import dev.resnet4j.io.AtomicFiles;
 import dev.resnet4j.models.BasicBlock;
 import dev.resnet4j.models.Bottleneck;
 import dev.resnet4j.models.ResNet;
@@ -98,7 +99,7 @@ public final class ArchitectureDiagram {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        Files.writeString(svg, toSvg(layout), StandardCharsets.UTF_8);
+        AtomicFiles.write(svg, toSvg(layout).getBytes(StandardCharsets.UTF_8));
         if (!png) {
             return List.of(svg);
         }

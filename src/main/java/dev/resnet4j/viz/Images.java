@@ -1,5 +1,6 @@
 package dev.resnet4j.viz;
 
+import dev.resnet4j.io.AtomicFiles;
 import dev.resnet4j.tensor.Tensor;
 
 import javax.imageio.ImageIO;
@@ -72,14 +73,7 @@ public final class Images {
         if (!ImageIO.write(image, "png", bytes)) {
             throw new IOException("no PNG writer available for " + png);
         }
-        Path abs = png.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, bytes.toByteArray());
-            Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(png, bytes.toByteArray());
     }
 
     /** {@code dir/name.png} → {@code dir/name<ext>} (ext including the dot). */
