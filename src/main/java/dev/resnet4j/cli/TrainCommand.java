@@ -98,7 +98,7 @@ final class TrainCommand implements Callable<Integer> {
         DataLoader testLoader = DataOptions.testLoader(splits, batchSize);
         Optimizer opt = optimizer(m.namedParameters());
         Path metricsFile = metrics != null ? metrics : siblingOf(save, ".metrics.csv");
-        MetricsLog log = new MetricsLog(metricsFile);
+        MetricsLog log = resume ? MetricsLog.continuing(metricsFile) : new MetricsLog(metricsFile);
         ProgressDisplay progress = quiet ? null : new ProgressDisplay();
         System.out.printf(Locale.ROOT, "training %s on %s: %d images%s, %d epochs, batch %d, %s lr %.3g, %s schedule%n",
                 model.arch, data.spec, splits.train().size(), splits.hasTest() ? " (+" + splits.test().size() + " test)" : "",

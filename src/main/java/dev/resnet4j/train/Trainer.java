@@ -140,8 +140,13 @@ public final class Trainer {
                 throw new IllegalArgumentException(checkpointDir.resolve(Checkpoint.FILE) + ": was written with --seed " + c.seed()
                         + ", this run has --seed " + seed + "; resume with the same seed");
             }
-            model.loadStateDict(c.model(), true);
-            optimizer.loadState(c.optimizer());
+            try {
+                model.loadStateDict(c.model(), true);
+                optimizer.loadState(c.optimizer());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(checkpointDir.resolve(Checkpoint.FILE) + ": " + e.getMessage()
+                        + "; resume with the model and optimiser options the checkpoint was written with");
+            }
             return c.epochsDone();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

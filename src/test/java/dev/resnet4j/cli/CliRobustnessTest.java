@@ -147,6 +147,20 @@ class CliRobustnessTest {
         assertFalse(Files.exists(save));
     }
 
+    @Test
+    void resumingWithAnotherModelNamesTheCheckpointAndTheKey() throws Exception {
+        Path x = dir.resolve("X.npy");
+        Path y = dir.resolve("y.npy");
+        CrashSafetyTest.writeData(x, y, 8, 16);
+        Path ckpt = dir.resolve("ckpt");
+        String[] args = {"train", "--grayscale", "--data", "npy:" + x + "," + y, "--batch-size", "8",
+                "--quiet", "--checkpoint-dir", ckpt.toString(), "--resume", "--save", dir.resolve("m.safetensors").toString()};
+        assertEquals(0, run(concat(args, "--num-classes", "10", "--epochs", "1")), err.toString());
+        assertEquals(2, run(concat(args, "--num-classes", "12", "--epochs", "2")));
+        String e = refusal();
+        assertTrue(e.contains(ckpt.resolve(Checkpoint.FILE) + ": size mismatch for fc.weight: checkpoint [10, 512], model [12, 512]"), e);
+    }
+
     // --- item 7: wrong use ---
 
     @Test

@@ -100,11 +100,24 @@ class CrashSafetyTest {
             for (String k : expected.keySet()) {
                 assertArrayEquals(expected.get(k).data(), actual.get(k).data(), k + " after kills and resumes");
             }
+            // The metrics CSV covers every epoch once, with the uninterrupted run's losses and rates.
+            assertEquals(metrics(dir.resolve("reference.metrics.csv")), metrics(dir.resolve("resumed.metrics.csv")));
         } finally {
             for (Process c : children) {
                 c.destroyForcibly();
             }
         }
+    }
+
+    /** The CSV without its timing columns (seconds, images per second). */
+    private static List<String> metrics(Path csv) throws IOException {
+        List<String> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(csv)) {
+            String[] f = line.split(",");
+            rows.add(String.join(",", f[0], f[1], f[2], f[3], f[4], f[7]));
+        }
+        assertEquals(EPOCHS + 1, rows.size(), csv + ": " + rows);
+        return rows;
     }
 
     private Process start(String name, Path ckpt, Path save, Path x, Path y) throws IOException {
