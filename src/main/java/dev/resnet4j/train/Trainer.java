@@ -112,6 +112,9 @@ public final class Trainer {
             EpochResult r = new EpochResult(epoch + 1, lossSum / images, (double) correct / images, testLoss, testAcc,
                     seconds, images / seconds, lr);
             history.add(r);
+            // Metrics first, checkpoint second: a kill between the two makes the resumed run train
+            // this epoch again, and its new row replaces this one (MetricsLog.continuing).
+            listener.epochFinished(r);
             if (checkpointDir != null) {
                 try {
                     new Checkpoint(model.stateDict(), optimizer.state(), epoch + 1, seed).save(checkpointDir);
@@ -119,7 +122,6 @@ public final class Trainer {
                     throw new UncheckedIOException(e);
                 }
             }
-            listener.epochFinished(r);
         }
         return history;
     }
