@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.List;
 
 /**
  * The {@code resnet} command. Every failure the user can cause ends as one line on stderr
@@ -26,6 +27,7 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main());
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> report(cmd.getErr(), cmd.getCommandName(), ex, verbose));
+        cli.setParameterExceptionHandler(Main::usageError);
         try {
             return cli.execute(args);
         } catch (Throwable t) {
@@ -43,6 +45,28 @@ public final class Main {
         }
         err.flush();
         return Errors.exitCode(ex);
+    }
+
+    /**
+     * A wrong option or argument: one line with picocli's message (and its suggestion for a
+     * misspelling) and where to read more, instead of the whole usage text; exit 2. Plain
+     * {@code resnet} with nothing else still shows the usage.
+     */
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        String name = cmd.getCommandSpec().qualifiedName();
+        if (args.length == 0) {
+            err.println(ex.getMessage());
+            cmd.usage(err);
+        } else {
+            String message = ex.getMessage() == null ? "invalid input" : ex.getMessage().lines().findFirst().orElse("");
+            List<String> suggestions = ex instanceof CommandLine.UnmatchedArgumentException u ? u.getSuggestions() : List.of();
+            err.println(name + ": " + message + (suggestions.isEmpty() ? "" : "; did you mean " + String.join(" or ", suggestions) + "?")
+                    + " (see " + name + " --help)");
+        }
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     private static String commandName(CommandLine cli, String[] args) {

@@ -66,9 +66,7 @@ final class PredictCommand implements Callable<Integer> {
         ImagePreprocess pre = preprocess(m.inChannels());
         for (Path image : images) {
             ByteImage raw = ImageDecoder.read(image);
-            if (!json) {
-                noteConversion(image, raw, m.inChannels());
-            }
+            noteConversion(image, raw, m.inChannels()); // stderr: --json output on stdout stays clean
             Tensor probs = Functional.softmax(m.forward(pre.apply(raw)));
             print(image, probs.data(), names);
         }

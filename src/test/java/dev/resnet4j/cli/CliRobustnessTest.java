@@ -244,9 +244,9 @@ class CliRobustnessTest {
         ImageIO.write(c, "png", colour.toFile());
         ImageIO.write(g, "png", mono.toFile());
 
-        assertEquals(0, run("predict", "--grayscale", "--num-classes", "3", "-w", gray.toString(), colour.toString()), err.toString());
+        assertEquals(0, run("predict", "--grayscale", "--num-classes", "3", "--json", "-w", gray.toString(), colour.toString()), err.toString());
         assertTrue(err.toString().contains("note: " + colour + " has 3 channel(s); converted to grayscale"), err.toString());
-        assertTrue(out.toString().contains("class "), out.toString());
+        assertTrue(out.toString().startsWith("{\"image\":"), "the note stays off stdout: " + out);
 
         assertEquals(0, run("predict", "--num-classes", "3", "--resize", "32", "--crop", "32", "-w", rgb.toString(),
                 mono.toString()), err.toString());
@@ -268,6 +268,18 @@ class CliRobustnessTest {
         assertTrue(refusal().contains("class 7"), err.toString());
         assertFalse(Files.exists(none));
         assertEquals(List.of("cam.png", "colour.png", "gray.safetensors", "mono.png", "rgb.safetensors"), leftovers(dir));
+    }
+
+    @Test
+    void wrongOptionsAreOneLineWithTheFixNotTheWholeUsage() {
+        assertEquals(2, run("train", "--data", "fashion-mnist-subset"));
+        String e = refusal();
+        assertTrue(e.equals("resnet train: Missing required option: '--save=<save>' (see resnet train --help)"), e);
+        assertEquals(2, run("train", "--epoch", "3", "--data", "fashion-mnist-subset", "--save", "m.safetensors"));
+        e = refusal();
+        assertTrue(e.contains("'--epoch'") && e.contains("did you mean --epochs?"), e);
+        assertEquals(2, run("trian"));
+        assertTrue(refusal().contains("did you mean train?"), err.toString());
     }
 
     // --- item 3: nothing half-written ---
