@@ -159,6 +159,14 @@ class CliRobustnessTest {
         assertEquals(2, run(concat(args, "--num-classes", "12", "--epochs", "2")));
         String e = refusal();
         assertTrue(e.contains(ckpt.resolve(Checkpoint.FILE) + ": size mismatch for fc.weight: checkpoint [10, 512], model [12, 512]"), e);
+
+        // A damaged checkpoint (say, cut short by another tool) is refused by name, not silently restarted.
+        Path file = ckpt.resolve(Checkpoint.FILE);
+        byte[] whole = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertEquals(1, run(concat(args, "--num-classes", "10", "--epochs", "2")));
+        e = refusal();
+        assertTrue(e.startsWith("resnet train: ") && e.contains(Checkpoint.FILE), e);
     }
 
     // --- item 7: wrong use ---
