@@ -3,6 +3,7 @@ package dev.resnet4j.cli;
 import dev.resnet4j.data.DataLoader;
 import dev.resnet4j.data.DataSpec;
 import dev.resnet4j.data.Dataset;
+import dev.resnet4j.models.ResNet;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -23,17 +24,23 @@ final class DataOptions {
     @Option(names = "--offline", description = "Never download; use local files only.")
     boolean offline;
 
-    DataSpec.Splits open(int channels) throws IOException {
+    /** Loads the data and checks that it fits {@code model}: its channels, and no label beyond the model's classes. */
+    DataSpec.Splits open(ResNet model) throws IOException {
+        int channels = model.inChannels();
         DataSpec.Options o = DataSpec.Options.defaults().withDataDir(dataDir).withDownload(!offline).withImages(channels, imageSize);
         DataSpec.Splits s = DataSpec.parse(spec).open(o);
-        check(s.train(), channels);
+        check(s.train(), channels, model.numClasses);
         if (s.test() != null) {
-            check(s.test(), channels);
+            check(s.test(), channels, model.numClasses);
         }
         return s;
     }
 
-    private void check(Dataset d, int channels) {
+    private void check(Dataset d, int channels, int classes) {
+        if (d.numClasses() > classes) {
+            throw new IllegalArgumentException("data " + spec + " has " + d.numClasses() + " classes (labels up to "
+                    + (d.numClasses() - 1) + ") but the model has " + classes + "; set --num-classes " + d.numClasses());
+        }
         if (d.channels() != channels) {
             throw new IllegalArgumentException("data " + spec + " has " + d.channels() + "-channel images but the model takes "
                     + channels + (channels == 3 ? "; add --grayscale for a 1-channel model" : "; drop --grayscale"));

@@ -31,7 +31,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.apply();
         ResNet m = model.load(weights);
-        DataSpec.Splits s = data.open(m.inChannels());
+        DataSpec.Splits s = data.open(m);
         DataLoader loader = s.test() != null ? DataOptions.testLoader(s, batchSize)
                 : DataLoader.builder(s.train()).batchSize(batchSize).shuffle(false).normalization(s.normalization()).build();
         System.out.println("evaluating " + weights + " on " + data.spec + (s.test() != null ? " (test split)" : ""));

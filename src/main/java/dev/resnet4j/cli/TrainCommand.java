@@ -91,7 +91,7 @@ final class TrainCommand implements Callable<Integer> {
         if (freezeBackbone) {
             m.namedParameters().forEach((k, p) -> p.setRequiresGrad(k.startsWith("fc.")));
         }
-        DataSpec.Splits splits = data.open(m.inChannels());
+        DataSpec.Splits splits = data.open(m);
         DataLoader trainLoader = DataLoader.builder(splits.train()).batchSize(batchSize).shuffle(!noShuffle).seed(seed)
                 .augmentation(noAugment ? Augmentation.NONE : Augmentation.standard(splits.train().height()))
                 .normalization(splits.normalization()).build();

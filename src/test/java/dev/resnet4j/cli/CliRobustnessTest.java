@@ -224,7 +224,7 @@ class CliRobustnessTest {
     }
 
     @Test
-    void trainRefusesDataWithTheWrongChannels() throws Exception {
+    void trainRefusesDataWithTheWrongChannelsOrMoreClassesThanTheModel() throws Exception {
         Path x = dir.resolve("X.npy");
         Path y = dir.resolve("y.npy");
         CrashSafetyTest.writeData(x, y, 8, 16);
@@ -232,6 +232,11 @@ class CliRobustnessTest {
                 "--save", dir.resolve("m.safetensors").toString()));
         String e = refusal();
         assertTrue(e.contains("X.npy") && e.contains("1-channel images but the model takes 3") && e.contains("--grayscale"), e);
+
+        assertEquals(2, run("train", "--grayscale", "--num-classes", "5", "--data", "npy:" + x + "," + y, "--epochs", "1",
+                "--save", dir.resolve("m.safetensors").toString()));
+        e = refusal();
+        assertTrue(e.contains("X.npy") && e.contains("10 classes (labels up to 9) but the model has 5; set --num-classes 10"), e);
         assertEquals(List.of("X.npy", "y.npy"), leftovers(dir));
     }
 
