@@ -3,6 +3,7 @@ package dev.resnet4j.viz;
 import de.erichseifert.vectorgraphics2d.VectorGraphics2D;
 import de.erichseifert.vectorgraphics2d.svg.SVGProcessor;
 import de.erichseifert.vectorgraphics2d.util.PageSize;
+import dev.resnet4j.io.AtomicFiles;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -17,8 +18,8 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -176,9 +177,9 @@ public final class Charts {
         VectorGraphics2D vg = new VectorGraphics2D();
         paintAll(charts, w, h, vg);
         Path svg = Images.sibling(png, ".svg");
-        try (OutputStream out = Files.newOutputStream(svg)) {
-            new SVGProcessor().getDocument(vg.getCommands(), new PageSize(0, 0, total, h)).writeTo(out);
-        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new SVGProcessor().getDocument(vg.getCommands(), new PageSize(0, 0, total, h)).writeTo(out);
+        AtomicFiles.write(svg, out.toByteArray());
         return List.of(png, svg);
     }
 

@@ -5,6 +5,7 @@ import dev.resnet4j.tensor.Tensor;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ public final class Images {
         }
         // Encoded in memory, then written to a temporary file and renamed: a failure or a kill
         // never leaves a half-written PNG under the requested name.
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         if (!ImageIO.write(image, "png", bytes)) {
             throw new IOException("no PNG writer available for " + png);
         }
