@@ -75,7 +75,7 @@ public final class Convolution {
         return col;
     }
 
-    private static void forwardBatched(Shape s, float[] x, float[] w, float[] bias, float[] y) {
+    private static void forwardBatched(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y) {
         int k = s.colRows();
         int p = s.colCols();
         int ld = s.n() * p;
@@ -86,15 +86,21 @@ public final class Convolution {
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 for (int o = 0; o < outC; o++) {
-                    float b = bias == null ? 0f : bias[o];
-                    int src = o * ld + i * p;
-                    int dst = (i * outC + o) * p;
-                    for (int j = 0; j < p; j++) {
-                        y[dst + j] = out[src + j] + b;
-                    }
+                    // gather image i's row o out of the [outC, N·P] product, with the epilogue
+                    epilogueRow(out, o * ld + i * p, y, (i * outC + o) * p, p, bias == null ? 0f : bias[o], residual, relu);
                 }
             }
         });
+    }
+
+    private static void epilogueRow(float[] src, int si, float[] dst, int di, int p, float b, float[] residual, boolean relu) {
+        for (int j = 0; j < p; j++) {
+            float v = src[si + j] + b;
+            if (residual != null) {
+                v += residual[di + j];
+            }
+            dst[di + j] = relu ? Math.max(v, 0f) : v;
+        }
     }
 
     private static void backwardBatched(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
@@ -126,8 +132,17 @@ public final class Convolution {
 
     /** y[n, outC, oh, ow] = conv(x, w) (+ bias if non-null). */
     public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] y) {
+        forward(s, x, w, bias, null, false, y);
+    }
+
+    /**
+     * Inference form with a fused epilogue: y = conv(x, w) + bias (+ residual), then ReLU if
+     * {@code relu}. With BatchNorm folded into w and bias, one pass over the output replaces
+     * the separate BN, add and ReLU passes.
+     */
+    public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y) {
         if (batched(s)) {
-            forwardBatched(s, x, w, bias, y);
+            forwardBatched(s, x, w, bias, residual, relu, y);
             return;
         }
         int k = s.colRows();
@@ -147,17 +162,20 @@ public final class Convolution {
                     im2col(x, i * inSize, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), col);
                 }
                 Gemm.sgemm(false, false, s.outC(), p, k, w, 0, k, col, colOff, p, y, i * outSize, p, false);
-                if (bias != null) {
-                    for (int o = 0; o < s.outC(); o++) {
-                        float b = bias[o];
-                        int base = i * outSize + o * p;
-                        for (int j = 0; j < p; j++) {
-                            y[base + j] += b;
-                        }
-                    }
-                }
+                epilogue(y, i * outSize, y, i * outSize, s.outC(), p, bias, residual, relu);
             }
         });
+    }
+
+    /** dst[o, j] = src[o, j] (+ bias[o]) (+ residual at dst's offset), then max(·, 0) if relu. */
+    private static void epilogue(float[] src, int srcOff, float[] dst, int dstOff, int outC, int p,
+                                 float[] bias, float[] residual, boolean relu) {
+        if (bias == null && residual == null && !relu && src == dst && srcOff == dstOff) {
+            return;
+        }
+        for (int o = 0; o < outC; o++) {
+            epilogueRow(src, srcOff + o * p, dst, dstOff + o * p, p, bias == null ? 0f : bias[o], residual, relu);
+        }
     }
 
     /**

@@ -38,6 +38,8 @@ public final class ResNet extends Module {
     private final ReLU relu = new ReLU();
     private final Flatten flatten = new Flatten();
     private int inplanes = 64; // the seed's "self.inplanes" state machine; only used while building
+    private FoldedInference folded;
+    private boolean foldedEnabled = true;
 
     /** Builds and initialises the network with seed 0. */
     public ResNet(BlockType block, int[] layers, int numClasses, boolean grayscale) {
@@ -113,16 +115,41 @@ public final class ResNet extends Module {
         return grayscale ? 1 : 3;
     }
 
-    /** Logits [N, numClasses] for a batch [N, C, H, W]; softmax them for probabilities. */
+    /**
+     * Logits [N, numClasses] for a batch [N, C, H, W]; softmax them for probabilities. In eval
+     * mode the batch goes through the folded plan (BN folded into the convolutions, ReLU and
+     * residual add fused); call {@link #eval()} again after changing weights by hand.
+     */
     @Override
     public Tensor forward(Tensor x) {
         if (x.rank() != 4 || x.dim(1) != inChannels()) {
             throw new IllegalArgumentException("the model expects input [N, " + inChannels() + ", H, W], got " + x.shapeString());
         }
+        if (!training && foldedEnabled) {
+            if (folded == null) {
+                folded = new FoldedInference(this);
+            }
+            return folded.forward(x);
+        }
         x = features(x);
         x = avgpool.forward(x);
         x = flatten.forward(x);
         return fc.forward(x);
+    }
+
+    @Override
+    protected void stateChanged() {
+        folded = null;
+    }
+
+    /**
+     * Whether eval-mode forward uses the folded plan (default) or runs every module as in
+     * training, keeping what backward needs (Grad-CAM needs the latter).
+     */
+    public ResNet setFoldedInference(boolean on) {
+        foldedEnabled = on;
+        folded = null;
+        return this;
     }
 
     /** Stem and four stages: the last convolutional feature map [N, 512·expansion, H/32, W/32]. */

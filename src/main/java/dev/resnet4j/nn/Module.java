@@ -76,7 +76,15 @@ public abstract class Module {
         for (Module m : children.values()) {
             m.train(on);
         }
+        stateChanged();
         return this;
+    }
+
+    /**
+     * Called after the mode changes or a state dict is loaded: modules that cache something
+     * derived from their weights (the folded inference plan of a ResNet) drop it here.
+     */
+    protected void stateChanged() {
     }
 
     public final Module eval() {
@@ -201,6 +209,7 @@ public abstract class Module {
                 e.getValue().copyFrom(src);
             }
         }
+        stateChanged();
         return new LoadReport(missing, unexpected, mismatched);
     }
 
