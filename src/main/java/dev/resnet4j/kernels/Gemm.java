@@ -17,6 +17,7 @@ import java.util.Arrays;
  * so that the micro-kernel ({@link GemmVectorKernel}) streams both with unit stride and never
  * needs a bounds branch inside its k loop. Packing also absorbs the four transpose cases, so
  * there is a single kernel. Buffers are thread-local and reused: no allocation once warm.
+ * Design notes and how to benchmark: {@code docs/gemm.md}.
  */
 public final class Gemm {
     /** True when the Vector API kernel is loadable and native on this CPU. */
