@@ -123,6 +123,32 @@ class GemmTest {
         check(rnd, true, true, 300, 120, 513, true, false);
     }
 
+    /** Layers may call sgemm from inside a parallel loop (one image per task): buffers are per thread. */
+    @Test
+    void concurrentCallsFromParallelTasks() {
+        Parallel.setThreads(2);
+        int count = 6;
+        int m = 70, n = 300, k = 200;
+        Random rnd = new Random(9);
+        float[][] as = new float[count][m * k];
+        float[][] bs = new float[count][k * n];
+        float[][] cs = new float[count][m * n];
+        for (int t = 0; t < count; t++) {
+            fillRandom(rnd, as[t]);
+            fillRandom(rnd, bs[t]);
+        }
+        Parallel.forEach(count, t -> Gemm.sgemm(false, t % 2 == 1, m, n, k, as[t], 0, k, bs[t], 0,
+                t % 2 == 1 ? k : n, cs[t], 0, n, false));
+        for (int t = 0; t < count; t++) {
+            float[] expected = new float[m * n];
+            Gemm.reference(false, t % 2 == 1, m, n, k, as[t], 0, k, bs[t], 0, t % 2 == 1 ? k : n,
+                    expected, 0, n, false);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], cs[t][i], 1e-5 * k * Math.max(1, Math.abs(expected[i])));
+            }
+        }
+    }
+
     @Test
     void zeroSizesAreNoOpsOrClear() {
         float[] c = {1, 2, 3, 4};
