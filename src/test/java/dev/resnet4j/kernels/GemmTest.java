@@ -100,17 +100,20 @@ class GemmTest {
         }
     }
 
-    /** The shapes the layers produce: conv im2col, linear layers, k = 27 stem, m = 1. */
+    /**
+     * The shapes the layers produce: conv im2col, linear layers, k = 27 stem, m = 1, few rows
+     * against a transposed B (weight gradients).
+     */
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void networkShapes(int threads) {
         Parallel.setThreads(threads);
         Random rnd = new Random(42);
         int[][] shapes = {{64, 3136, 27}, {10, 128, 512}, {1, 1000, 512}, {1000, 1, 512},
-            {64, 196, 576}, {128, 49, 1152}, {3, 7, 1}};
+            {64, 196, 576}, {128, 49, 1152}, {3, 7, 1}, {48, 300, 700}, {40, 257, 33}, {256, 300, 20}};
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
-                check(rnd, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], t == 3, false);
+                check(rnd, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], t == 3, t == 2);
             }
         }
     }
