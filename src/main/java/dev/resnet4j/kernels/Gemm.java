@@ -41,6 +41,8 @@ public final class Gemm {
     static final int NC = 4096;
     /** Up to this many columns, all of a KC-deep B block (≤ 192 KiB) is kept in L2. */
     static final int SMALL_N = 256;
+    /** Panels of B packed together when M fits one block: ≤ 96 KiB, in L2, rows of 0.5 KiB. */
+    static final int B_GROUP = 4;
     /**
      * Below this many multiply-adds (m·n·k) a problem runs on the calling thread: forking
      * costs tens of microseconds, about what 8 MFLOP take on one core.
@@ -217,16 +219,20 @@ public final class Gemm {
                 int kc = Math.min(kc0, k - pc);
                 boolean add = accumulate || pc > 0;
                 if (m <= mc0) {
-                    // One A block (few rows, e.g. conv channels): pack each B panel right
-                    // before its use, so it goes from the source to L1 and is read there by
-                    // every A panel, instead of a round trip through a big packed B in L3.
+                    // One A block (few rows, e.g. conv channels): pack B a few panels at a time
+                    // right before their use, so they go from the source to L1/L2 and are read
+                    // there by every A panel, instead of a round trip through a big packed B
+                    // in L3.
                     packA(transA, a, aOff, lda, 0, pc, m, kc, pa);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        packB(transB, b, bOff, ldb, pc, jc + jr, kc, nr, pb);
-                        for (int ir = 0; ir < m; ir += MR) {
-                            tile(vector, kc, pa, ir * kc, pb, 0, tile,
-                                    c, cOff + ir * ldc + jc + jr, ldc, Math.min(MR, m - ir), nr, add);
+                    for (int jg = 0; jg < nc; jg += B_GROUP * NR) {
+                        int ng = Math.min(B_GROUP * NR, nc - jg);
+                        packB(transB, b, bOff, ldb, pc, jc + jg, kc, ng, pb);
+                        for (int jr = 0; jr < ng; jr += NR) {
+                            int nr = Math.min(NR, ng - jr);
+                            for (int ir = 0; ir < m; ir += MR) {
+                                tile(vector, kc, pa, ir * kc, pb, jr * kc, tile, c,
+                                        cOff + ir * ldc + jc + jg + jr, ldc, Math.min(MR, m - ir), nr, add);
+                            }
                         }
                     }
                 } else if (nc <= SMALL_N) {
@@ -316,37 +322,39 @@ public final class Gemm {
      */
     static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int jc, int kc, int nc,
                       float[] pb) {
+        if (!transB) {
+            // Row by row of B, across all panels: each source row is read as one contiguous
+            // run (few pages, prefetcher-friendly); panel by panel would touch kc pages per
+            // panel and leave packing waiting on memory.
+            int full = nc / NR * NR;
+            for (int p = 0; p < kc; p++) {
+                int s = bOff + (pc + p) * ldb + jc;
+                int d = p * NR;
+                for (int jr = 0; jr < full; jr += NR, d += kc * NR) {
+                    for (int j = 0; j < NR; j++) {
+                        pb[d + j] = b[s + jr + j];
+                    }
+                }
+                if (full < nc) {
+                    System.arraycopy(b, s + full, pb, d, nc - full);
+                    Arrays.fill(pb, d + nc - full, d + NR, 0f);
+                }
+            }
+            return;
+        }
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int d0 = jr * kc;
-            if (!transB) {
-                int s = bOff + pc * ldb + jc + jr;
-                if (nr == NR) {
-                    // A counted loop rather than arraycopy: C2 turns it into vector moves
-                    // without the per-call overhead of a 64-128 byte arraycopy.
-                    for (int p = 0, d = d0; p < kc; p++, d += NR, s += ldb) {
-                        for (int j = 0; j < NR; j++) {
-                            pb[d + j] = b[s + j];
-                        }
-                    }
-                } else {
-                    for (int p = 0, d = d0; p < kc; p++, d += NR, s += ldb) {
-                        System.arraycopy(b, s, pb, d, nr);
-                        Arrays.fill(pb, d + nr, d + NR, 0f);
-                    }
+            // B stored N×K: read each column's k run contiguously, scatter with stride NR.
+            for (int j = 0; j < nr; j++) {
+                int s = bOff + (jc + jr + j) * ldb + pc;
+                for (int p = 0, d = d0 + j; p < kc; p++, d += NR) {
+                    pb[d] = b[s + p];
                 }
-            } else {
-                // B stored N×K: read each column's k run contiguously, scatter with stride NR.
-                for (int j = 0; j < nr; j++) {
-                    int s = bOff + (jc + jr + j) * ldb + pc;
-                    for (int p = 0, d = d0 + j; p < kc; p++, d += NR) {
-                        pb[d] = b[s + p];
-                    }
-                }
-                if (nr < NR) {
-                    for (int p = 0, d = d0; p < kc; p++, d += NR) {
-                        Arrays.fill(pb, d + nr, d + NR, 0f);
-                    }
+            }
+            if (nr < NR) {
+                for (int p = 0, d = d0; p < kc; p++, d += NR) {
+                    Arrays.fill(pb, d + nr, d + NR, 0f);
                 }
             }
         }
