@@ -158,6 +158,7 @@ public final class Gemm {
         if (m <= 0 || n <= 0) {
             return;
         }
+        checkExtent("C", c, cOff, m, n, ldc);
         if (k <= 0) {
             if (!accumulate) {
                 for (int i = 0; i < m; i++) {
@@ -166,6 +167,8 @@ public final class Gemm {
             }
             return;
         }
+        checkExtent("A", a, aOff, transA ? k : m, transA ? m : k, lda);
+        checkExtent("B", b, bOff, transB ? n : k, transB ? k : n, ldb);
         boolean vector = VECTOR && vectorReady;
         int threads = Parallel.threads();
         if (threads > 1 && (long) m * n * k >= PARALLEL_MIN_WORK) {
@@ -408,6 +411,16 @@ public final class Gemm {
             } else {
                 System.arraycopy(tile, t, c, o, nr);
             }
+        }
+    }
+
+    /** Fails with the shapes in the message, rather than deep inside packing. */
+    private static void checkExtent(String name, float[] x, int off, int rows, int cols, int ld) {
+        long last = off + (long) (rows - 1) * ld + cols - 1;
+        if (off < 0 || ld < 0 || last >= x.length) {
+            throw new IllegalArgumentException(String.format(
+                    "sgemm: %s is %d×%d with leading dimension %d at offset %d, which needs %d floats,"
+                            + " but the array has %d", name, rows, cols, ld, off, last + 1, x.length));
         }
     }
 

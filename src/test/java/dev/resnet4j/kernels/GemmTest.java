@@ -153,6 +153,14 @@ class GemmTest {
     }
 
     @Test
+    void tooSmallArraysAreReportedWithShapes() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> Gemm.sgemm(false, false, 4, 5, 6,
+                        new float[23], 0, 6, new float[30], 0, 5, new float[20], 0, 5, false));
+        assertTrue(e.getMessage().contains("A is 4×6"), e.getMessage());
+    }
+
+    @Test
     void zeroSizesAreNoOpsOrClear() {
         float[] c = {1, 2, 3, 4};
         Gemm.sgemm(false, false, 2, 2, 0, new float[0], 0, 1, new float[0], 0, 2, c, 0, 2, true);
