@@ -91,23 +91,7 @@ final class DemoCommand implements Callable<Integer> {
         ProgressDisplay progress = new ProgressDisplay();
         Trainer trainer = Trainer.builder(model, trainLoader, sgd).testLoader(testLoader).epochs(epochs).seed(seed)
                 .schedule(LrSchedules.parse("onecycle", 0.1, epochs, trainLoader.batchesPerEpoch()))
-                .listener(new TrainingListener() {
-                    @Override
-                    public void epochStarted(int epoch, int total, int steps) {
-                        progress.epochStarted(epoch, total, steps);
-                    }
-
-                    @Override
-                    public void stepFinished(int epoch, int step, int images, double loss, double acc) {
-                        progress.stepFinished(epoch, step, images, loss, acc);
-                    }
-
-                    @Override
-                    public void epochFinished(EpochResult r) {
-                        progress.epochFinished(r);
-                        log.epochFinished(r);
-                    }
-                }).build();
+                .listener(TrainingListener.all(progress, log)).build();
         List<EpochResult> history = trainer.fit();
 
         Path weights = out.resolve("fashion-resnet18.safetensors");

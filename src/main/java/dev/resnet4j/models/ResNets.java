@@ -11,23 +11,23 @@ public final class ResNets {
     public static final List<String> ARCHITECTURES = List.of("resnet18", "resnet34", "resnet50", "resnet101", "resnet152");
 
     public static ResNet resnet18(int numClasses, boolean grayscale) {
-        return new ResNet(BlockType.BASIC, new int[]{2, 2, 2, 2}, numClasses, grayscale);
+        return create("resnet18", numClasses, grayscale, 0);
     }
 
     public static ResNet resnet34(int numClasses, boolean grayscale) {
-        return new ResNet(BlockType.BASIC, new int[]{3, 4, 6, 3}, numClasses, grayscale);
+        return create("resnet34", numClasses, grayscale, 0);
     }
 
     public static ResNet resnet50(int numClasses, boolean grayscale) {
-        return new ResNet(BlockType.BOTTLENECK, new int[]{3, 4, 6, 3}, numClasses, grayscale);
+        return create("resnet50", numClasses, grayscale, 0);
     }
 
     public static ResNet resnet101(int numClasses, boolean grayscale) {
-        return new ResNet(BlockType.BOTTLENECK, new int[]{3, 4, 23, 3}, numClasses, grayscale);
+        return create("resnet101", numClasses, grayscale, 0);
     }
 
     public static ResNet resnet152(int numClasses, boolean grayscale) {
-        return new ResNet(BlockType.BOTTLENECK, new int[]{3, 8, 36, 3}, numClasses, grayscale);
+        return create("resnet152", numClasses, grayscale, 0);
     }
 
     /** Builds an architecture by name ("resnet18" ... "resnet152") with the given init seed. */
