@@ -19,6 +19,18 @@ import java.util.Arrays;
  * max-pool; four stages built by {@link #makeLayer}; global average pooling; a fully
  * connected layer returning logits. Any input size that survives the stem works, because
  * the pooling is adaptive. See docs/architecture.md for the walk-through.
+ *
+ * <pre>{@code
+ * ResNet model = ResNets.resnet18(10, true);       // or new ResNet(BlockType.BASIC, new int[]{2, 2, 2, 2}, 10, true)
+ * model.eval();                                     // BN uses running statistics
+ * Tensor logits = model.forward(x);                 // x: [N, 1, H, W] -> [N, 10]
+ * Tensor probs = Functional.softmax(logits);
+ * }</pre>
+ *
+ * <p>Training: {@link #forward} in train mode, then {@link #backward} with the loss gradient
+ * accumulates every parameter's gradient (see {@link Module}); {@code dev.resnet4j.train.Trainer}
+ * runs that loop. Fields carry torchvision's names, so {@link #stateDict()} loads into
+ * torchvision and torchvision's checkpoints load here.
  */
 public final class ResNet extends Module {
     public final BlockType block;

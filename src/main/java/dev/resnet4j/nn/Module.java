@@ -24,6 +24,22 @@ import java.util.Set;
  * {@link #backward} takes the gradient of the loss with respect to the output, accumulates
  * parameter gradients into {@link Parameter#grad()} and returns the gradient with respect to
  * the input. Backward must follow the forward whose state it uses.
+ *
+ * <pre>{@code
+ * model.train(true);                               // batch statistics; keep state for backward
+ * model.zeroGrad();
+ * Tensor logits = model.forward(images);
+ * CrossEntropyLoss loss = new CrossEntropyLoss();
+ * double l = loss.forward(logits, labels);
+ * model.backward(loss.backward());                 // gradients now in model.parameters()
+ *
+ * Map<String, Tensor> state = model.stateDict();   // torchvision's keys
+ * Module.LoadReport r = other.loadStateDict(state, false);
+ * }</pre>
+ *
+ * <p>A subclass registers its children, parameters and buffers in its constructor with
+ * {@link #registerModule}, {@link #registerParameter} and {@link #registerBuffer}, under the
+ * names PyTorch uses for the same fields.
  */
 public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
