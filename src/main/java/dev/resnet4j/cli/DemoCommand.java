@@ -131,7 +131,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         // Grad-CAM for the first test image: which regions drove the prediction
         Tensor one = new Tensor(java.util.Arrays.copyOf(x.data(), pixels), 1, test.channels(), test.height(), test.width());
-        GradCam.Result cam = GradCam.compute(model, one);
+        GradCam.Result cam = GradCam.compute(model, one, -1, GradCam.defaultStage(model, test.height(), test.width()));
         BufferedImage img = Images.fromTensor(raw, 0);
         GradCam.overlay(img, cam.cam(), "Grad-CAM: " + test.classNames().get(cam.targetClass()), out.resolve("gradcam.png"));
 

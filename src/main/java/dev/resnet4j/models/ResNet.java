@@ -164,12 +164,22 @@ public final class ResNet extends Module {
         return this;
     }
 
-    /** Stem and four stages: the last convolutional feature map [N, 512·expansion, H/32, W/32]. */
-    public Tensor features(Tensor x) {
+    /** The four stages, layer1 to layer4. */
+    public java.util.List<Sequential> stages() {
+        return java.util.List.of(layer1, layer2, layer3, layer4);
+    }
+
+    /** The stem: 7×7/2 convolution, BN, ReLU, 3×3/2 max-pool. */
+    public Tensor stem(Tensor x) {
         x = conv1.forward(x);
         x = bn1.forward(x);
         x = relu.forward(x);
-        x = maxpool.forward(x);
+        return maxpool.forward(x);
+    }
+
+    /** Stem and four stages: the last convolutional feature map [N, 512·expansion, H/32, W/32]. */
+    public Tensor features(Tensor x) {
+        x = stem(x);
         x = layer1.forward(x);
         x = layer2.forward(x);
         x = layer3.forward(x);
