@@ -171,6 +171,39 @@ class DataLoaderTest {
         assertFalse(e.hasNext());
     }
 
+    /** A dataset that counts the images read, to watch the worker run ahead. */
+    static Dataset counting(ByteImageDataset d, java.util.concurrent.atomic.AtomicInteger reads) {
+        return new Dataset() {
+            public int size() { return d.size(); }
+            public int channels() { return d.channels(); }
+            public int height() { return d.height(); }
+            public int width() { return d.width(); }
+            public int numClasses() { return d.numClasses(); }
+            public List<String> classNames() { return d.classNames(); }
+            public int label(int index) { return d.label(index); }
+            public void get(int index, float[] dst, int off) {
+                reads.incrementAndGet();
+                d.get(index, dst, off);
+            }
+        };
+    }
+
+    @Test
+    void nextBatchIsPreparedWhileTheCurrentOneIsHeldButNoFurther() throws InterruptedException {
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        DataLoader loader = DataLoader.builder(counting(tiny(40), reads)).batchSize(4).shuffle(false).build();
+        try (DataLoader.Epoch e = loader.epoch(0)) {
+            e.next();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (reads.get() < 8 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(8, reads.get(), "batch 1 must be read while batch 0 is held");
+            Thread.sleep(50);
+            assertEquals(8, reads.get(), "only two buffers: batch 2 must wait until batch 0 is released");
+        }
+    }
+
     @Test
     void closeStopsTheWorkerEarly() throws InterruptedException {
         DataLoader loader = DataLoader.builder(tiny(100)).batchSize(2).build();
