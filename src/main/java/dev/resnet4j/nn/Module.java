@@ -37,6 +37,11 @@ public abstract class Module {
     /** Gradient w.r.t. the input, given the gradient w.r.t. the output of the last forward. */
     public abstract Tensor backward(Tensor gradOutput);
 
+    /** Output shape for an input shape, without computing anything (used by summaries). */
+    public int[] outputShape(int[] inputShape) {
+        return inputShape.clone();
+    }
+
     protected final <M extends Module> M registerModule(String name, M module) {
         children.put(name, module);
         return module;

@@ -1,0 +1,179 @@
+package dev.resnet4j.nn;
+
+import dev.resnet4j.tensor.Parallel;
+import dev.resnet4j.tensor.Tensor;
+
+/**
+ * PyTorch's {@code nn.BatchNorm2d}: eps 1e-5, momentum 0.1, affine, tracking running stats.
+ *
+ * <p>Training mode normalises with the batch's mean and biased variance and updates
+ * {@code running_mean}/{@code running_var} (the latter with the unbiased variance, as PyTorch
+ * does) and {@code num_batches_tracked}. Evaluation mode uses the running statistics. Sums
+ * are accumulated in double so results track PyTorch's closely for large batches.
+ */
+public final class BatchNorm2d extends Module {
+    public final int numFeatures;
+    public final double eps;
+    public final double momentum;
+    public final Parameter weight;
+    public final Parameter bias;
+    public final Tensor runningMean;
+    public final Tensor runningVar;
+    public final Tensor numBatchesTracked;
+    private Tensor input;
+    private float[] mean;    // statistics used by the last forward
+    private float[] invStd;
+    private boolean usedBatchStats;
+
+    public BatchNorm2d(int numFeatures) {
+        this(numFeatures, 1e-5, 0.1);
+    }
+
+    public BatchNorm2d(int numFeatures, double eps, double momentum) {
+        this.numFeatures = numFeatures;
+        this.eps = eps;
+        this.momentum = momentum;
+        this.weight = registerParameter("weight", Tensor.full(1f, numFeatures));
+        this.bias = registerParameter("bias", Tensor.zeros(numFeatures));
+        this.runningMean = registerBuffer("running_mean", Tensor.zeros(numFeatures));
+        this.runningVar = registerBuffer("running_var", Tensor.full(1f, numFeatures));
+        // PyTorch keeps an int64 scalar; a float holds every count up to 2^24 exactly.
+        this.numBatchesTracked = registerBuffer("num_batches_tracked", Tensor.zeros());
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.rank() != 4 || x.dim(1) != numFeatures) {
+            throw new IllegalArgumentException("BatchNorm2d(" + numFeatures + ") expects [N, " + numFeatures
+                    + ", H, W], got " + x.shapeString());
+        }
+        int n = x.dim(0);
+        int c = numFeatures;
+        int hw = x.dim(2) * x.dim(3);
+        float[] xd = x.data();
+        mean = new float[c];
+        invStd = new float[c];
+        usedBatchStats = training;
+        if (training) {
+            long count = (long) n * hw;
+            if (count <= 1) {
+                throw new IllegalArgumentException("BatchNorm2d in training mode needs more than 1 value per channel, got input "
+                        + x.shapeString());
+            }
+            float[] rm = runningMean.data();
+            float[] rv = runningVar.data();
+            Parallel.forRange(c, 1, (lo, hi) -> {
+                for (int ch = lo; ch < hi; ch++) {
+                    double sum = 0;
+                    for (int i = 0; i < n; i++) {
+                        int base = (i * c + ch) * hw;
+                        for (int j = 0; j < hw; j++) {
+                            sum += xd[base + j];
+                        }
+                    }
+                    double mu = sum / count;
+                    double sq = 0;
+                    for (int i = 0; i < n; i++) {
+                        int base = (i * c + ch) * hw;
+                        for (int j = 0; j < hw; j++) {
+                            double d = xd[base + j] - mu;
+                            sq += d * d;
+                        }
+                    }
+                    double var = sq / count;
+                    mean[ch] = (float) mu;
+                    invStd[ch] = (float) (1.0 / Math.sqrt(var + eps));
+                    rm[ch] = (float) ((1 - momentum) * rm[ch] + momentum * mu);
+                    rv[ch] = (float) ((1 - momentum) * rv[ch] + momentum * sq / (count - 1));
+                }
+            });
+            numBatchesTracked.data()[0] += 1f;
+        } else {
+            float[] rm = runningMean.data();
+            float[] rv = runningVar.data();
+            for (int ch = 0; ch < c; ch++) {
+                mean[ch] = rm[ch];
+                invStd[ch] = (float) (1.0 / Math.sqrt(rv[ch] + eps));
+            }
+        }
+        Tensor y = Tensor.zeros(x.shape());
+        float[] yd = y.data();
+        float[] g = weight.data();
+        float[] b = bias.data();
+        Parallel.forRange(n * c, 1, (lo, hi) -> {
+            for (int nc = lo; nc < hi; nc++) {
+                int ch = nc % c;
+                float scale = g[ch] * invStd[ch];
+                float shift = b[ch] - mean[ch] * scale;
+                int base = nc * hw;
+                for (int j = 0; j < hw; j++) {
+                    yd[base + j] = xd[base + j] * scale + shift;
+                }
+            }
+        });
+        input = x;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor gradOutput) {
+        int n = input.dim(0);
+        int c = numFeatures;
+        int hw = input.dim(2) * input.dim(3);
+        float[] xd = input.data();
+        float[] dy = gradOutput.data();
+        Tensor dxT = Tensor.zeros(input.shape());
+        float[] dx = dxT.data();
+        float[] g = weight.data();
+        float[] dg = weight.requiresGrad() ? weight.grad().data() : null;
+        float[] db = bias.requiresGrad() ? bias.grad().data() : null;
+        long count = (long) n * hw;
+        Parallel.forRange(c, 1, (lo, hi) -> {
+            for (int ch = lo; ch < hi; ch++) {
+                double sumDy = 0;
+                double sumDyXhat = 0;
+                float mu = mean[ch];
+                float is = invStd[ch];
+                for (int i = 0; i < n; i++) {
+                    int base = (i * c + ch) * hw;
+                    for (int j = 0; j < hw; j++) {
+                        float d = dy[base + j];
+                        sumDy += d;
+                        sumDyXhat += d * ((xd[base + j] - mu) * is);
+                    }
+                }
+                if (dg != null) {
+                    dg[ch] += (float) sumDyXhat;
+                }
+                if (db != null) {
+                    db[ch] += (float) sumDy;
+                }
+                float k = g[ch] * is;
+                if (usedBatchStats) {
+                    float meanDy = (float) (sumDy / count);
+                    float meanDyXhat = (float) (sumDyXhat / count);
+                    for (int i = 0; i < n; i++) {
+                        int base = (i * c + ch) * hw;
+                        for (int j = 0; j < hw; j++) {
+                            float xhat = (xd[base + j] - mu) * is;
+                            dx[base + j] = k * (dy[base + j] - meanDy - xhat * meanDyXhat);
+                        }
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        int base = (i * c + ch) * hw;
+                        for (int j = 0; j < hw; j++) {
+                            dx[base + j] = k * dy[base + j];
+                        }
+                    }
+                }
+            }
+        });
+        return dxT;
+    }
+
+    @Override
+    public String toString() {
+        return "BatchNorm2d(" + numFeatures + ", eps=" + eps + ", momentum=" + momentum + ")";
+    }
+}

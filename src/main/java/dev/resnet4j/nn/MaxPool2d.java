@@ -1,0 +1,113 @@
+package dev.resnet4j.nn;
+
+import dev.resnet4j.tensor.Parallel;
+import dev.resnet4j.tensor.Tensor;
+
+/**
+ * PyTorch's {@code nn.MaxPool2d(kernel, stride, padding)}: padding counts as −∞, ties go to
+ * the first maximum in row-major window order, and the gradient flows to that position only.
+ */
+public final class MaxPool2d extends Module {
+    public final int kernelSize;
+    public final int stride;
+    public final int padding;
+    private int[] argmax;
+    private int[] inShape;
+
+    public MaxPool2d(int kernelSize, int stride, int padding) {
+        if (padding * 2 > kernelSize) {
+            throw new IllegalArgumentException("MaxPool2d: padding should be at most half of kernel size");
+        }
+        this.kernelSize = kernelSize;
+        this.stride = stride;
+        this.padding = padding;
+    }
+
+    @Override
+    public int[] outputShape(int[] in) {
+        return new int[]{in[0], in[1], out(in[2]), out(in[3])};
+    }
+
+    private int out(int size) {
+        // floor mode; PyTorch's rule for padded pooling
+        return (size + 2 * padding - kernelSize) / stride + 1;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException("MaxPool2d expects [N, C, H, W], got " + x.shapeString());
+        }
+        int planes = x.dim(0) * x.dim(1);
+        int h = x.dim(2);
+        int w = x.dim(3);
+        int oh = out(h);
+        int ow = out(w);
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException("MaxPool2d: input " + x.shapeString() + " is too small");
+        }
+        Tensor y = Tensor.zeros(x.dim(0), x.dim(1), oh, ow);
+        float[] xd = x.data();
+        float[] yd = y.data();
+        int[] arg = new int[yd.length];
+        Parallel.forRange(planes, 4, (lo, hi) -> {
+            for (int pl = lo; pl < hi; pl++) {
+                int xBase = pl * h * w;
+                int yBase = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = oy * stride - padding;
+                    int ys = Math.max(y0, 0);
+                    int ye = Math.min(y0 + kernelSize, h);
+                    for (int ox = 0; ox < ow; ox++) {
+                        int x0 = ox * stride - padding;
+                        int xs = Math.max(x0, 0);
+                        int xe = Math.min(x0 + kernelSize, w);
+                        float best = Float.NEGATIVE_INFINITY;
+                        int bestIdx = ys * w + xs;
+                        for (int iy = ys; iy < ye; iy++) {
+                            for (int ix = xs; ix < xe; ix++) {
+                                float v = xd[xBase + iy * w + ix];
+                                if (v > best || Float.isNaN(v)) {
+                                    best = v;
+                                    bestIdx = iy * w + ix;
+                                    if (Float.isNaN(v)) {
+                                        iy = ye;
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        yd[yBase + oy * ow + ox] = best;
+                        arg[yBase + oy * ow + ox] = bestIdx;
+                    }
+                }
+            }
+        });
+        argmax = arg;
+        inShape = x.shape();
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor gradOutput) {
+        Tensor dx = Tensor.zeros(inShape);
+        float[] d = dx.data();
+        float[] g = gradOutput.data();
+        int planes = inShape[0] * inShape[1];
+        int hw = inShape[2] * inShape[3];
+        int ohw = g.length / planes;
+        Parallel.forRange(planes, 4, (lo, hi) -> {
+            for (int pl = lo; pl < hi; pl++) {
+                for (int j = 0; j < ohw; j++) {
+                    d[pl * hw + argmax[pl * ohw + j]] += g[pl * ohw + j];
+                }
+            }
+        });
+        return dx;
+    }
+
+    @Override
+    public String toString() {
+        return "MaxPool2d(kernel_size=" + kernelSize + ", stride=" + stride + ", padding=" + padding + ")";
+    }
+}
