@@ -14,21 +14,14 @@ import java.util.List;
  * like the other datasets' images; unlike them it is kept as floats, since that is what the
  * file holds. Class names are "0" … "K-1", K = largest label + 1 (or as given).
  */
-public final class NpyDataset implements Dataset {
+public final class NpyDataset extends AbstractDataset {
     private final float[] images;
     private final int[] labels;
-    private final int channels;
-    private final int height;
-    private final int width;
-    private final List<String> classNames;
 
     private NpyDataset(float[] images, int[] labels, int channels, int height, int width, List<String> classNames) {
+        super(labels.length, channels, height, width, classNames);
         this.images = images;
         this.labels = labels;
-        this.channels = channels;
-        this.height = height;
-        this.width = width;
-        this.classNames = List.copyOf(classNames);
     }
 
     /** Loads X and y; the number of classes is the largest label + 1. */
@@ -71,36 +64,6 @@ public final class NpyDataset implements Dataset {
     }
 
     @Override
-    public int size() {
-        return labels.length;
-    }
-
-    @Override
-    public int channels() {
-        return channels;
-    }
-
-    @Override
-    public int height() {
-        return height;
-    }
-
-    @Override
-    public int width() {
-        return width;
-    }
-
-    @Override
-    public int numClasses() {
-        return classNames.size();
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
-    }
-
-    @Override
     public void get(int index, float[] dst, int dstOff) {
         int n = imageSize();
         System.arraycopy(images, checkIndex(index) * n, dst, dstOff, n);
@@ -109,12 +72,5 @@ public final class NpyDataset implements Dataset {
     @Override
     public int label(int index) {
         return labels[checkIndex(index)];
-    }
-
-    private int checkIndex(int index) {
-        if (index < 0 || index >= labels.length) {
-            throw new IndexOutOfBoundsException("image " + index + " of a dataset of " + labels.length);
-        }
-        return index;
     }
 }

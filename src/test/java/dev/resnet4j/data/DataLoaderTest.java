@@ -145,21 +145,11 @@ class DataLoaderTest {
     void workerExceptionReachesTheConsumer() {
         ByteImageDataset good = tiny(20);
         IllegalStateException boom = new IllegalStateException("disk on fire");
-        Dataset failing = new Dataset() {
-            public int size() { return good.size(); }
-            public int channels() { return good.channels(); }
-            public int height() { return good.height(); }
-            public int width() { return good.width(); }
-            public int numClasses() { return good.numClasses(); }
-            public List<String> classNames() { return good.classNames(); }
-            public int label(int index) { return good.label(index); }
-            public void get(int index, float[] dst, int off) {
-                if (index == 13) {
-                    throw boom;
-                }
-                good.get(index, dst, off);
+        Dataset failing = watched(good, index -> {
+            if (index == 13) {
+                throw boom;
             }
-        };
+        });
         DataLoader loader = DataLoader.builder(failing).batchSize(4).shuffle(false).build();
         DataLoader.Epoch e = loader.epoch(0);
         e.next();
@@ -171,8 +161,8 @@ class DataLoaderTest {
         assertFalse(e.hasNext());
     }
 
-    /** A dataset that counts the images read, to watch the worker run ahead. */
-    static Dataset counting(ByteImageDataset d, java.util.concurrent.atomic.AtomicInteger reads) {
+    /** {@code d}, calling {@code onGet} with the index before each image is read. */
+    static Dataset watched(ByteImageDataset d, java.util.function.IntConsumer onGet) {
         return new Dataset() {
             public int size() { return d.size(); }
             public int channels() { return d.channels(); }
@@ -182,7 +172,7 @@ class DataLoaderTest {
             public List<String> classNames() { return d.classNames(); }
             public int label(int index) { return d.label(index); }
             public void get(int index, float[] dst, int off) {
-                reads.incrementAndGet();
+                onGet.accept(index);
                 d.get(index, dst, off);
             }
         };
@@ -191,7 +181,7 @@ class DataLoaderTest {
     @Test
     void nextBatchIsPreparedWhileTheCurrentOneIsHeldButNoFurther() throws InterruptedException {
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
-        DataLoader loader = DataLoader.builder(counting(tiny(40), reads)).batchSize(4).shuffle(false).build();
+        DataLoader loader = DataLoader.builder(watched(tiny(40), i -> reads.incrementAndGet())).batchSize(4).shuffle(false).build();
         try (DataLoader.Epoch e = loader.epoch(0)) {
             e.next();
             long deadline = System.nanoTime() + 5_000_000_000L;
