@@ -108,6 +108,17 @@ class ImagePreprocessTest {
     }
 
     @Test
+    void pngFlavoursDecodeLikePillowsConvertToRgb() throws IOException {
+        for (String name : new String[] {"flavour_rgba", "flavour_palette", "flavour_gray", "flavour_gray_alpha"}) {
+            ByteImage pil = ImageDecoder.read(fixture(name + ".rgb.png"));
+            ByteImage ours = ImageDecoder.read(fixture(name + ".png")).toChannels(3);
+            assertArrayEquals(pil.data(), ours.data(), name);
+        }
+        assertEquals(1, ImageDecoder.read(fixture("flavour_gray.png")).channels());
+        assertEquals(1, ImageDecoder.read(fixture("flavour_gray_alpha.png")).channels());
+    }
+
+    @Test
     void grayscaleToRgbReplicates() {
         ByteImage g = new ByteImage(1, 1, 2, new byte[] {7, (byte) 200});
         ByteImage rgb = g.toChannels(3);
