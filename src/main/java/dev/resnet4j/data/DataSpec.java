@@ -138,6 +138,20 @@ public record DataSpec(Kind kind, String text, List<Path> paths) {
     }
 
     private Splits openNpy() throws IOException {
-        throw new UnsupportedOperationException("npy datasets need dev.resnet4j.io.Npy, not merged yet");
+        if (paths.size() == 2) {
+            return new Splits(NpyDataset.load(paths.get(0), paths.get(1)), null, Normalization.NONE);
+        }
+        NpyDataset train = NpyDataset.load(paths.get(0), paths.get(1));
+        NpyDataset test = NpyDataset.load(paths.get(2), paths.get(3), train.numClasses());
+        if (test.channels() != train.channels() || test.height() != train.height() || test.width() != train.width()) {
+            throw new InvalidDataException(paths.get(2) + ": test images are " + test.channels() + "x" + test.height()
+                    + "x" + test.width() + " but training images (" + paths.get(0) + ") are " + train.channels()
+                    + "x" + train.height() + "x" + train.width());
+        }
+        if (test.numClasses() > train.numClasses()) {
+            throw new InvalidDataException(paths.get(3) + ": test labels reach " + (test.numClasses() - 1)
+                    + " but the training labels (" + paths.get(1) + ") only reach " + (train.numClasses() - 1));
+        }
+        return new Splits(train, test, Normalization.NONE);
     }
 }
