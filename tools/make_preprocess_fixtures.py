@@ -5,6 +5,7 @@ Run with Debian's python3 (python3-torchvision, python3-pil, python3-numpy):
     /usr/bin/python3 tools/make_preprocess_fixtures.py
 Writes src/test/resources/dev/resnet4j/data/preprocess/:
   rgb.png, small.png          generated inputs (300x200 RGB with detail; 37x23 RGB, upscaled)
+  flavour_*.png, *.rgb.png    RGBA, palette, L and LA PNGs and PIL's convert("RGB") of each
   rgb.jpg                     the RGB input as JPEG (quality 90)
   rgb.jpg.pil.png             PIL's decoding of rgb.jpg, lossless
   small.resize256.png         Resize(256) on the PIL image (Pillow bilinear; upscaling)
@@ -52,6 +53,19 @@ for name, img in inputs.items():
     img.convert("L").save(os.path.join(OUT, name + ".l.png"))
     for channels, resize, crop in [(3, 40, 33), (3, 40, 47), (1, 40, 33)]:
         pipeline(img, channels, resize, crop).tofile(os.path.join(OUT, "%s.c%d_r%d_c%d.f32" % (name, channels, resize, crop)))
+
+# PNG flavours: what PIL's convert("RGB") makes of them, saved as plain RGB PNG
+small = inputs["small"]
+alpha = Image.fromarray(np.arange(37 * 23, dtype=np.uint32).reshape(23, 37).astype(np.uint8), "L")
+flavours = {
+    "flavour_rgba": Image.merge("RGBA", small.split() + (alpha,)),
+    "flavour_palette": small.convert("P", palette=Image.ADAPTIVE, colors=50),
+    "flavour_gray": small.convert("L"),
+    "flavour_gray_alpha": Image.merge("LA", (small.convert("L"), alpha)),
+}
+for name, img in flavours.items():
+    img.save(os.path.join(OUT, name + ".png"))
+    Image.open(os.path.join(OUT, name + ".png")).convert("RGB").save(os.path.join(OUT, name + ".rgb.png"))
 
 inputs["rgb"].save(os.path.join(OUT, "rgb.jpg"), quality=90)
 Image.open(os.path.join(OUT, "rgb.jpg")).convert("RGB").save(os.path.join(OUT, "rgb.jpg.pil.png"))

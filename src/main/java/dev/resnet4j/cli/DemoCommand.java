@@ -91,23 +91,7 @@ final class DemoCommand implements Callable<Integer> {
         ProgressDisplay progress = new ProgressDisplay();
         Trainer trainer = Trainer.builder(model, trainLoader, sgd).testLoader(testLoader).epochs(epochs).seed(seed)
                 .schedule(LrSchedules.parse("onecycle", 0.1, epochs, trainLoader.batchesPerEpoch()))
-                .listener(new TrainingListener() {
-                    @Override
-                    public void epochStarted(int epoch, int total, int steps) {
-                        progress.epochStarted(epoch, total, steps);
-                    }
-
-                    @Override
-                    public void stepFinished(int epoch, int step, int images, double loss, double acc) {
-                        progress.stepFinished(epoch, step, images, loss, acc);
-                    }
-
-                    @Override
-                    public void epochFinished(EpochResult r) {
-                        progress.epochFinished(r);
-                        log.epochFinished(r);
-                    }
-                }).build();
+                .listener(TrainingListener.all(progress, log)).build();
         List<EpochResult> history = trainer.fit();
 
         Path weights = out.resolve("fashion-resnet18.safetensors");
@@ -147,7 +131,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         // Grad-CAM for the first test image: which regions drove the prediction
         Tensor one = new Tensor(java.util.Arrays.copyOf(x.data(), pixels), 1, test.channels(), test.height(), test.width());
-        GradCam.Result cam = GradCam.compute(model, one);
+        GradCam.Result cam = GradCam.compute(model, one, -1, GradCam.defaultStage(model, test.height(), test.width()));
         BufferedImage img = Images.fromTensor(raw, 0);
         GradCam.overlay(img, cam.cam(), "Grad-CAM: " + test.classNames().get(cam.targetClass()), out.resolve("gradcam.png"));
 

@@ -51,7 +51,7 @@ final class ExplainCommand implements Callable<Integer> {
         ImagePreprocess shown = new ImagePreprocess(c, side, side, Normalization.NONE);
         Tensor pixels = shown.apply(raw);
         Tensor x = new ImagePreprocess(c, side, side, norm).apply(raw);
-        GradCam.Result r = targetClass == null ? GradCam.compute(m, x) : GradCam.compute(m, x, targetClass);
+        GradCam.Result r = GradCam.compute(m, x, targetClass == null ? -1 : targetClass, GradCam.defaultStage(m, side, side));
         List<String> names = labels == null ? null : PredictCommand.readLabels(labels, model.numClasses);
         String label = names == null ? "class " + r.targetClass() : names.get(r.targetClass());
         Path out = output != null ? output : TrainCommand.siblingOf(image, "-gradcam.png");

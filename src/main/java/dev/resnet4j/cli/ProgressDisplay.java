@@ -10,7 +10,18 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /** A progress bar per epoch (images/s, loss, accuracy, time left) and a summary line after it. */
-final class ProgressDisplay implements TrainingListener {
+class ProgressDisplay implements TrainingListener {
+    /** Only the per-epoch summary line (for --quiet). */
+    static final class SummaryOnly extends ProgressDisplay {
+        @Override
+        public void epochStarted(int epoch, int epochs, int steps) {
+        }
+
+        @Override
+        public void stepFinished(int epoch, int step, int images, double meanLoss, double accuracy) {
+        }
+    }
+
     private ProgressBar bar;
     private long started;
 

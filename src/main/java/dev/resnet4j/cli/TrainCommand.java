@@ -66,7 +66,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean noAugment;
     @Option(names = "--seed", defaultValue = "0", description = "Seed for init, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--save", required = true, description = "Where to save the trained weights (.safetensors or .pth).")
+    @Option(names = "--save", defaultValue = "model.safetensors",
+            description = "Where to save the trained weights (.safetensors or .pth; default: ${DEFAULT-VALUE}).")
     Path save;
     @Option(names = "--checkpoint-dir", description = "Write a checkpoint after every epoch here.")
     Path checkpointDir;
@@ -99,38 +100,14 @@ final class TrainCommand implements Callable<Integer> {
         Optimizer opt = optimizer(m.namedParameters());
         Path metricsFile = metrics != null ? metrics : siblingOf(save, ".metrics.csv");
         MetricsLog log = resume ? MetricsLog.continuing(metricsFile) : new MetricsLog(metricsFile);
-        ProgressDisplay progress = quiet ? null : new ProgressDisplay();
+        ProgressDisplay progress = quiet ? new ProgressDisplay.SummaryOnly() : new ProgressDisplay();
         System.out.printf(Locale.ROOT, "training %s on %s: %d images%s, %d epochs, batch %d, %s lr %.3g, %s schedule%n",
                 model.arch, data.spec, splits.train().size(), splits.hasTest() ? " (+" + splits.test().size() + " test)" : "",
                 epochs, batchSize, optimizer, lr, schedule);
         Trainer trainer = Trainer.builder(m, trainLoader, opt).testLoader(testLoader).epochs(epochs)
                 .schedule(LrSchedules.parse(schedule, lr, epochs, trainLoader.batchesPerEpoch()))
                 .labelSmoothing(labelSmoothing).checkpointDir(checkpointDir).resume(resume).seed(seed)
-                .listener(new TrainingListener() {
-                    @Override
-                    public void epochStarted(int epoch, int total, int steps) {
-                        if (progress != null) {
-                            progress.epochStarted(epoch, total, steps);
-                        }
-                    }
-
-                    @Override
-                    public void stepFinished(int epoch, int step, int images, double meanLoss, double accuracy) {
-                        if (progress != null) {
-                            progress.stepFinished(epoch, step, images, meanLoss, accuracy);
-                        }
-                    }
-
-                    @Override
-                    public void epochFinished(EpochResult r) {
-                        if (progress != null) {
-                            progress.epochFinished(r);
-                        } else {
-                            new ProgressDisplay().epochFinished(r);
-                        }
-                        log.epochFinished(r);
-                    }
-                }).build();
+                .listener(TrainingListener.all(progress, log)).build();
         List<EpochResult> history;
         try {
             history = trainer.fit();

@@ -8,14 +8,9 @@ import java.util.List;
  * <p>Pixels become floats only when read, as {@code byte / 255f}, which is exactly what
  * torchvision's {@code ToTensor} computes.
  */
-public class ByteImageDataset implements Dataset {
+public class ByteImageDataset extends AbstractDataset {
     private final byte[] pixels;
     private final byte[] labels;
-    private final int count;
-    private final int channels;
-    private final int height;
-    private final int width;
-    private final List<String> classNames;
 
     /**
      * @param pixels  {@code count} images, each C×H×W unsigned bytes, back to back (not copied)
@@ -23,9 +18,7 @@ public class ByteImageDataset implements Dataset {
      */
     public ByteImageDataset(byte[] pixels, byte[] labels, int channels, int height, int width,
                             List<String> classNames) {
-        if (channels < 1 || height < 1 || width < 1) {
-            throw new IllegalArgumentException("image size must be positive, got " + channels + "x" + height + "x" + width);
-        }
+        super(labels.length, channels, height, width, classNames);
         long per = (long) channels * height * width;
         if (pixels.length != per * labels.length) {
             throw new IllegalArgumentException(labels.length + " labels need " + per * labels.length
@@ -40,46 +33,11 @@ public class ByteImageDataset implements Dataset {
         }
         this.pixels = pixels;
         this.labels = labels;
-        this.count = labels.length;
-        this.channels = channels;
-        this.height = height;
-        this.width = width;
-        this.classNames = List.copyOf(classNames);
-    }
-
-    @Override
-    public int size() {
-        return count;
-    }
-
-    @Override
-    public int channels() {
-        return channels;
-    }
-
-    @Override
-    public int height() {
-        return height;
-    }
-
-    @Override
-    public int width() {
-        return width;
-    }
-
-    @Override
-    public int numClasses() {
-        return classNames.size();
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
     }
 
     @Override
     public void get(int index, float[] dst, int dstOff) {
-        int n = channels * height * width;
+        int n = imageSize();
         int src = checkIndex(index) * n;
         for (int i = 0; i < n; i++) {
             dst[dstOff + i] = (pixels[src + i] & 0xff) / 255f;
@@ -93,13 +51,6 @@ public class ByteImageDataset implements Dataset {
 
     /** The raw pixel byte {@code i} (0..255) of image {@code index}, C×H×W order. */
     public int pixel(int index, int i) {
-        return pixels[checkIndex(index) * channels * height * width + i] & 0xff;
-    }
-
-    private int checkIndex(int index) {
-        if (index < 0 || index >= count) {
-            throw new IndexOutOfBoundsException("image " + index + " of a dataset of " + count);
-        }
-        return index;
+        return pixels[checkIndex(index) * imageSize() + i] & 0xff;
     }
 }

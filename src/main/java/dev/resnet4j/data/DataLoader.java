@@ -21,6 +21,21 @@ import java.util.concurrent.BlockingQueue;
  * {@link Epoch#next()}. An exception in that thread is rethrown from {@code next()} as a
  * {@link DataLoaderException} whose cause is the original. Close the {@link Epoch} (or iterate
  * it to the end) to stop the thread.
+ *
+ * <pre>{@code
+ * DataLoader loader = DataLoader.builder(FashionMnist.subset(true))
+ *         .batchSize(64)
+ *         .normalization(Normalization.FASHION_MNIST)
+ *         .augmentation(Augmentation.standard(28))
+ *         .seed(0)
+ *         .build();
+ * try (DataLoader.Epoch epoch = loader.epoch(0)) {
+ *     for (DataLoader.Batch b : epoch) {
+ *         Tensor images = b.images();   // [64, 1, 28, 28], normalised
+ *         int[] labels = b.labels();
+ *     }
+ * }
+ * }</pre>
  */
 public final class DataLoader {
     private final Dataset dataset;

@@ -141,11 +141,11 @@ public final class Idx {
         }
         long total = 1;
         for (int d : dims) {
-            total *= d;
-        }
-        if (total > Integer.MAX_VALUE - 8) {
-            throw new InvalidDataException(name + ": dimensions " + Arrays.toString(dims) + " give " + total
-                    + " bytes, more than one array can hold");
+            total *= d; // each factor < 2^31 and total stays below 2^31 here, so no overflow
+            if (total > Integer.MAX_VALUE - 8) {
+                throw new InvalidDataException(name + ": dimensions " + Arrays.toString(dims)
+                        + " need more than one array can hold");
+            }
         }
         if (o.length >= 0 && o.length != h.length + total) {
             throw new InvalidDataException(name + ": dimensions " + Arrays.toString(dims) + " need "
@@ -172,7 +172,7 @@ public final class Idx {
             throw new InvalidDataException(name + ": truncated, the header declares " + (headerLength + n)
                     + " bytes of IDX data but there are " + (headerLength + filled));
         }
-        if (o.in.read() >= 0) {
+        if (readFully(o.in, new byte[1], 0, 1, name) > 0) {
             throw new InvalidDataException(name + ": trailing data after the " + (headerLength + n)
                     + " bytes the IDX header declares");
         }

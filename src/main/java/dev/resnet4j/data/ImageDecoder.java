@@ -25,6 +25,9 @@ import java.util.Iterator;
  * Everything else becomes RGB; alpha is dropped, as PIL's {@code convert("RGB")} does.
  */
 public final class ImageDecoder {
+    /** Refuse larger images before decoding: a forged header must not make us allocate gigabytes. */
+    public static final long MAX_PIXELS = 1L << 28;
+
     private ImageDecoder() {
     }
 
@@ -49,7 +52,14 @@ public final class ImageDecoder {
             BufferedImage image;
             try {
                 reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_PIXELS) {
+                    throw new InvalidDataException(file + ": " + reader.getWidth(0) + "x" + reader.getHeight(0)
+                            + " " + format + " image is larger than the " + MAX_PIXELS + " pixels we decode");
+                }
                 image = reader.read(0);
+            } catch (InvalidDataException e) {
+                throw e;
             } catch (IOException | RuntimeException e) {
                 throw new InvalidDataException(file + ": truncated or corrupt " + format + " image ("
                         + oneLine(e) + ")", e);

@@ -162,7 +162,7 @@ public final class Npy {
         }
     }
 
-    /** Writes a float32 array ('<f4', C order, format version 1.0). */
+    /** Writes a float32 array ({@code '<f4'}, C order, format version 1.0). */
     public static void write(Tensor tensor, Path file) throws IOException {
         AtomicFiles.write(file, out -> {
             writeHeader(out, "<f4", tensor.shape());
@@ -170,7 +170,7 @@ public final class Npy {
         });
     }
 
-    /** Writes an int64 array ('<i8', C order); {@code data.length} must match {@code shape}. */
+    /** Writes an int64 array ({@code '<i8'}, C order); {@code data.length} must match {@code shape}. */
     public static void writeLongs(long[] data, int[] shape, Path file) throws IOException {
         if (Tensor.numel(shape) != data.length) {
             throw new IllegalArgumentException("shape " + Tensor.shapeString(shape) + " needs " + Tensor.numel(shape)

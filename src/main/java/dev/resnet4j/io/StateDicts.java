@@ -10,6 +10,16 @@ import java.util.Map;
 /**
  * One entry point for state-dict files: {@link #load} recognises the format by content,
  * {@link #save} chooses it by extension.
+ *
+ * <pre>{@code
+ * Map<String, Tensor> state = StateDicts.load(Path.of("resnet18.pth"));  // torch.save output or .safetensors
+ * model.loadStateDict(state, true);
+ * StateDicts.save(model.stateDict(), Path.of("resnet18.safetensors"));   // or .pth / .pt
+ * }</pre>
+ *
+ * <p>Reading never executes code from the file and refuses malformed input with a
+ * {@link FormatException} naming the file and the fault (see SECURITY.md). Written
+ * {@code .pth} files load with {@code torch.load(path, weights_only=True)}.
  */
 public final class StateDicts {
     private StateDicts() {

@@ -60,22 +60,62 @@ public final class Convolution {
         return s.n() > 1 && s.colCols() < BATCHED_BELOW;
     }
 
-    /** Lowers every image into one [K, N·P] matrix (workers split the batch). */
+    private static final java.util.Map<Shape, int[]> GATHER = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * For small feature maps, the lowering as a table: entry r·P + j is the offset in the image
+     * that column-matrix entry (r, j) reads, or −1 for padding. One gather loop then replaces
+     * thousands of tiny row copies (a 7×7 map has 7-float rows; a 1×1 map, 1-float rows).
+     */
+    private static int[] gatherTable(Shape s) {
+        Shape key = new Shape(1, s.c(), s.h(), s.w(), 1, s.kh(), s.kw(), s.stride(), s.pad());
+        return GATHER.computeIfAbsent(key, g -> {
+            int p = g.colCols();
+            int[] idx = new int[g.colRows() * p];
+            for (int ci = 0; ci < g.c(); ci++) {
+                for (int ki = 0; ki < g.kh(); ki++) {
+                    for (int kj = 0; kj < g.kw(); kj++) {
+                        int row = ((ci * g.kh() + ki) * g.kw() + kj) * p;
+                        for (int oy = 0; oy < g.oh(); oy++) {
+                            int iy = oy * g.stride() - g.pad() + ki;
+                            for (int ox = 0; ox < g.ow(); ox++) {
+                                int ix = ox * g.stride() - g.pad() + kj;
+                                boolean inside = iy >= 0 && iy < g.h() && ix >= 0 && ix < g.w();
+                                idx[row + oy * g.ow() + ox] = inside ? (ci * g.h() + iy) * g.w() + ix : -1;
+                            }
+                        }
+                    }
+                }
+            }
+            return idx;
+        });
+    }
+
+    /** Lowers every image into one [K, N·P] matrix (workers split the rows). */
     private static float[] lowerBatch(Shape s, float[] x, int slot) {
         int k = s.colRows();
         int p = s.colCols();
-        int ld = s.n() * p;
+        int n = s.n();
+        int ld = n * p;
         float[] col = scratch(slot, k * ld);
         int inSize = s.c() * s.h() * s.w();
-        Parallel.forRange(s.n(), 1, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                im2col(x, i * inSize, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), col, i * p, ld);
+        int[] idx = gatherTable(s);
+        Parallel.forRange(k, 8, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                for (int i = 0; i < n; i++) {
+                    int dst = r * ld + i * p;
+                    int src = i * inSize;
+                    for (int j = 0; j < p; j++) {
+                        int v = idx[r * p + j];
+                        col[dst + j] = v < 0 ? 0f : x[src + v];
+                    }
+                }
             }
         });
         return col;
     }
 
-    private static void forwardBatched(Shape s, float[] x, float[] w, float[] bias, float[] y) {
+    private static void forwardBatched(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y) {
         int k = s.colRows();
         int p = s.colCols();
         int ld = s.n() * p;
@@ -86,15 +126,21 @@ public final class Convolution {
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 for (int o = 0; o < outC; o++) {
-                    float b = bias == null ? 0f : bias[o];
-                    int src = o * ld + i * p;
-                    int dst = (i * outC + o) * p;
-                    for (int j = 0; j < p; j++) {
-                        y[dst + j] = out[src + j] + b;
-                    }
+                    // gather image i's row o out of the [outC, N·P] product, with the epilogue
+                    epilogueRow(out, o * ld + i * p, y, (i * outC + o) * p, p, bias == null ? 0f : bias[o], residual, relu);
                 }
             }
         });
+    }
+
+    private static void epilogueRow(float[] src, int si, float[] dst, int di, int p, float b, float[] residual, boolean relu) {
+        for (int j = 0; j < p; j++) {
+            float v = src[si + j] + b;
+            if (residual != null) {
+                v += residual[di + j];
+            }
+            dst[di + j] = relu ? Math.max(v, 0f) : v;
+        }
     }
 
     private static void backwardBatched(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
@@ -116,9 +162,21 @@ public final class Convolution {
         if (dx != null) {
             float[] dcol = col; // the lowered input is no longer needed: reuse its memory
             Gemm.sgemm(true, false, k, ld, outC, w, 0, k, dyt, 0, ld, dcol, 0, ld, false);
+            int[] idx = gatherTable(s);
             Parallel.forRange(s.n(), 1, (lo, hi) -> {
                 for (int i = lo; i < hi; i++) {
-                    col2im(dcol, i * p, ld, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), dx, i * inSize);
+                    // the adjoint of the gather: scatter-add (dx arrives zeroed)
+                    int base = i * inSize;
+                    java.util.Arrays.fill(dx, base, base + inSize, 0f);
+                    for (int r = 0; r < k; r++) {
+                        int src = r * ld + i * p;
+                        for (int j = 0; j < p; j++) {
+                            int v = idx[r * p + j];
+                            if (v >= 0) {
+                                dx[base + v] += dcol[src + j];
+                            }
+                        }
+                    }
                 }
             });
         }
@@ -126,8 +184,17 @@ public final class Convolution {
 
     /** y[n, outC, oh, ow] = conv(x, w) (+ bias if non-null). */
     public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] y) {
+        forward(s, x, w, bias, null, false, y);
+    }
+
+    /**
+     * Inference form with a fused epilogue: y = conv(x, w) + bias (+ residual), then ReLU if
+     * {@code relu}. With BatchNorm folded into w and bias, one pass over the output replaces
+     * the separate BN, add and ReLU passes.
+     */
+    public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y) {
         if (batched(s)) {
-            forwardBatched(s, x, w, bias, y);
+            forwardBatched(s, x, w, bias, residual, relu, y);
             return;
         }
         int k = s.colRows();
@@ -147,17 +214,20 @@ public final class Convolution {
                     im2col(x, i * inSize, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), col);
                 }
                 Gemm.sgemm(false, false, s.outC(), p, k, w, 0, k, col, colOff, p, y, i * outSize, p, false);
-                if (bias != null) {
-                    for (int o = 0; o < s.outC(); o++) {
-                        float b = bias[o];
-                        int base = i * outSize + o * p;
-                        for (int j = 0; j < p; j++) {
-                            y[base + j] += b;
-                        }
-                    }
-                }
+                epilogue(y, i * outSize, y, i * outSize, s.outC(), p, bias, residual, relu);
             }
         });
+    }
+
+    /** dst[o, j] = src[o, j] (+ bias[o]) (+ residual at dst's offset), then max(·, 0) if relu. */
+    private static void epilogue(float[] src, int srcOff, float[] dst, int dstOff, int outC, int p,
+                                 float[] bias, float[] residual, boolean relu) {
+        if (bias == null && residual == null && !relu && src == dst && srcOff == dstOff) {
+            return;
+        }
+        for (int o = 0; o < outC; o++) {
+            epilogueRow(src, srcOff + o * p, dst, dstOff + o * p, p, bias == null ? 0f : bias[o], residual, relu);
+        }
     }
 
     /**

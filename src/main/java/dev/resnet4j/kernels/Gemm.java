@@ -17,6 +17,7 @@ import java.util.Arrays;
  * so that the micro-kernel ({@link GemmVectorKernel}) streams both with unit stride and never
  * needs a bounds branch inside its k loop. Packing also absorbs the four transpose cases, so
  * there is a single kernel. Buffers are thread-local and reused: no allocation once warm.
+ * Design notes and how to benchmark: {@code docs/gemm.md}.
  */
 public final class Gemm {
     /** True when the Vector API kernel is loadable and native on this CPU. */
@@ -40,6 +41,8 @@ public final class Gemm {
     static final int NC = 4096;
     /** Up to this many columns, all of a KC-deep B block (≤ 192 KiB) is kept in L2. */
     static final int SMALL_N = 256;
+    /** Panels of B packed together when M fits one block: ≤ 96 KiB, in L2, rows of 0.5 KiB. */
+    static final int B_GROUP = 4;
     /**
      * Below this many multiply-adds (m·n·k) a problem runs on the calling thread: forking
      * costs tens of microseconds, about what 8 MFLOP take on one core.
@@ -155,6 +158,7 @@ public final class Gemm {
         if (m <= 0 || n <= 0) {
             return;
         }
+        checkExtent("C", c, cOff, m, n, ldc);
         if (k <= 0) {
             if (!accumulate) {
                 for (int i = 0; i < m; i++) {
@@ -163,6 +167,8 @@ public final class Gemm {
             }
             return;
         }
+        checkExtent("A", a, aOff, transA ? k : m, transA ? m : k, lda);
+        checkExtent("B", b, bOff, transB ? n : k, transB ? k : n, ldb);
         boolean vector = VECTOR && vectorReady;
         int threads = Parallel.threads();
         if (threads > 1 && (long) m * n * k >= PARALLEL_MIN_WORK) {
@@ -216,16 +222,20 @@ public final class Gemm {
                 int kc = Math.min(kc0, k - pc);
                 boolean add = accumulate || pc > 0;
                 if (m <= mc0) {
-                    // One A block (few rows, e.g. conv channels): pack each B panel right
-                    // before its use, so it goes from the source to L1 and is read there by
-                    // every A panel, instead of a round trip through a big packed B in L3.
+                    // One A block (few rows, e.g. conv channels): pack B a few panels at a time
+                    // right before their use, so they go from the source to L1/L2 and are read
+                    // there by every A panel, instead of a round trip through a big packed B
+                    // in L3.
                     packA(transA, a, aOff, lda, 0, pc, m, kc, pa);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        packB(transB, b, bOff, ldb, pc, jc + jr, kc, nr, pb);
-                        for (int ir = 0; ir < m; ir += MR) {
-                            tile(vector, kc, pa, ir * kc, pb, 0, tile,
-                                    c, cOff + ir * ldc + jc + jr, ldc, Math.min(MR, m - ir), nr, add);
+                    for (int jg = 0; jg < nc; jg += B_GROUP * NR) {
+                        int ng = Math.min(B_GROUP * NR, nc - jg);
+                        packB(transB, b, bOff, ldb, pc, jc + jg, kc, ng, pb);
+                        for (int jr = 0; jr < ng; jr += NR) {
+                            int nr = Math.min(NR, ng - jr);
+                            for (int ir = 0; ir < m; ir += MR) {
+                                tile(vector, kc, pa, ir * kc, pb, jr * kc, tile, c,
+                                        cOff + ir * ldc + jc + jg + jr, ldc, Math.min(MR, m - ir), nr, add);
+                            }
                         }
                     }
                 } else if (nc <= SMALL_N) {
@@ -315,37 +325,39 @@ public final class Gemm {
      */
     static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int jc, int kc, int nc,
                       float[] pb) {
+        if (!transB) {
+            // Row by row of B, across all panels: each source row is read as one contiguous
+            // run (few pages, prefetcher-friendly); panel by panel would touch kc pages per
+            // panel and leave packing waiting on memory.
+            int full = nc / NR * NR;
+            for (int p = 0; p < kc; p++) {
+                int s = bOff + (pc + p) * ldb + jc;
+                int d = p * NR;
+                for (int jr = 0; jr < full; jr += NR, d += kc * NR) {
+                    for (int j = 0; j < NR; j++) {
+                        pb[d + j] = b[s + jr + j];
+                    }
+                }
+                if (full < nc) {
+                    System.arraycopy(b, s + full, pb, d, nc - full);
+                    Arrays.fill(pb, d + nc - full, d + NR, 0f);
+                }
+            }
+            return;
+        }
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int d0 = jr * kc;
-            if (!transB) {
-                int s = bOff + pc * ldb + jc + jr;
-                if (nr == NR) {
-                    // A counted loop rather than arraycopy: C2 turns it into vector moves
-                    // without the per-call overhead of a 64-128 byte arraycopy.
-                    for (int p = 0, d = d0; p < kc; p++, d += NR, s += ldb) {
-                        for (int j = 0; j < NR; j++) {
-                            pb[d + j] = b[s + j];
-                        }
-                    }
-                } else {
-                    for (int p = 0, d = d0; p < kc; p++, d += NR, s += ldb) {
-                        System.arraycopy(b, s, pb, d, nr);
-                        Arrays.fill(pb, d + nr, d + NR, 0f);
-                    }
+            // B stored N×K: read each column's k run contiguously, scatter with stride NR.
+            for (int j = 0; j < nr; j++) {
+                int s = bOff + (jc + jr + j) * ldb + pc;
+                for (int p = 0, d = d0 + j; p < kc; p++, d += NR) {
+                    pb[d] = b[s + p];
                 }
-            } else {
-                // B stored N×K: read each column's k run contiguously, scatter with stride NR.
-                for (int j = 0; j < nr; j++) {
-                    int s = bOff + (jc + jr + j) * ldb + pc;
-                    for (int p = 0, d = d0 + j; p < kc; p++, d += NR) {
-                        pb[d] = b[s + p];
-                    }
-                }
-                if (nr < NR) {
-                    for (int p = 0, d = d0; p < kc; p++, d += NR) {
-                        Arrays.fill(pb, d + nr, d + NR, 0f);
-                    }
+            }
+            if (nr < NR) {
+                for (int p = 0, d = d0; p < kc; p++, d += NR) {
+                    Arrays.fill(pb, d + nr, d + NR, 0f);
                 }
             }
         }
@@ -399,6 +411,16 @@ public final class Gemm {
             } else {
                 System.arraycopy(tile, t, c, o, nr);
             }
+        }
+    }
+
+    /** Fails with the shapes in the message, rather than deep inside packing. */
+    private static void checkExtent(String name, float[] x, int off, int rows, int cols, int ld) {
+        long last = off + (long) (rows - 1) * ld + cols - 1;
+        if (off < 0 || ld < 0 || last >= x.length) {
+            throw new IllegalArgumentException(String.format(
+                    "sgemm: %s is %d×%d with leading dimension %d at offset %d, which needs %d floats,"
+                            + " but the array has %d", name, rows, cols, ld, off, last + 1, x.length));
         }
     }
 

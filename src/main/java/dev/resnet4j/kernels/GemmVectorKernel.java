@@ -4,8 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-tiled SIMD micro-kernel behind {@link Gemm#sgemm}: one MR×NR tile of C from a
- * packed MR-row panel of A and an NR-column panel of B.
+ * The register-tiled SIMD micro-kernel behind {@link Gemm#sgemm}: one MR×NR tile of C from six
+ * rows of A (a packed panel, or row-major A read in place) and a packed NR-column panel of B.
  *
  * <p>Kept in its own class so that {@link Gemm} can fall back to plain Java when
  * {@code jdk.incubator.vector} is not on the module path: touching this class then fails with

@@ -19,6 +19,18 @@ import java.util.Arrays;
  * max-pool; four stages built by {@link #makeLayer}; global average pooling; a fully
  * connected layer returning logits. Any input size that survives the stem works, because
  * the pooling is adaptive. See docs/architecture.md for the walk-through.
+ *
+ * <pre>{@code
+ * ResNet model = ResNets.resnet18(10, true);       // or new ResNet(BlockType.BASIC, new int[]{2, 2, 2, 2}, 10, true)
+ * model.eval();                                     // BN uses running statistics
+ * Tensor logits = model.forward(x);                 // x: [N, 1, H, W] -> [N, 10]
+ * Tensor probs = Functional.softmax(logits);
+ * }</pre>
+ *
+ * <p>Training: {@link #forward} in train mode, then {@link #backward} with the loss gradient
+ * accumulates every parameter's gradient (see {@link Module}); {@code dev.resnet4j.train.Trainer}
+ * runs that loop. Fields carry torchvision's names, so {@link #stateDict()} loads into
+ * torchvision and torchvision's checkpoints load here.
  */
 public final class ResNet extends Module {
     public final BlockType block;
@@ -38,6 +50,8 @@ public final class ResNet extends Module {
     private final ReLU relu = new ReLU();
     private final Flatten flatten = new Flatten();
     private int inplanes = 64; // the seed's "self.inplanes" state machine; only used while building
+    private FoldedInference folded;
+    private boolean foldedEnabled = true;
 
     /** Builds and initialises the network with seed 0. */
     public ResNet(BlockType block, int[] layers, int numClasses, boolean grayscale) {
@@ -113,11 +127,21 @@ public final class ResNet extends Module {
         return grayscale ? 1 : 3;
     }
 
-    /** Logits [N, numClasses] for a batch [N, C, H, W]; softmax them for probabilities. */
+    /**
+     * Logits [N, numClasses] for a batch [N, C, H, W]; softmax them for probabilities. In eval
+     * mode the batch goes through the folded plan (BN folded into the convolutions, ReLU and
+     * residual add fused); call {@link #eval()} again after changing weights by hand.
+     */
     @Override
     public Tensor forward(Tensor x) {
         if (x.rank() != 4 || x.dim(1) != inChannels()) {
             throw new IllegalArgumentException("the model expects input [N, " + inChannels() + ", H, W], got " + x.shapeString());
+        }
+        if (!training && foldedEnabled) {
+            if (folded == null) {
+                folded = new FoldedInference(this);
+            }
+            return folded.forward(x);
         }
         x = features(x);
         x = avgpool.forward(x);
@@ -125,12 +149,37 @@ public final class ResNet extends Module {
         return fc.forward(x);
     }
 
-    /** Stem and four stages: the last convolutional feature map [N, 512·expansion, H/32, W/32]. */
-    public Tensor features(Tensor x) {
+    @Override
+    protected void stateChanged() {
+        folded = null;
+    }
+
+    /**
+     * Whether eval-mode forward uses the folded plan (default) or runs every module as in
+     * training, keeping what backward needs (Grad-CAM needs the latter).
+     */
+    public ResNet setFoldedInference(boolean on) {
+        foldedEnabled = on;
+        folded = null;
+        return this;
+    }
+
+    /** The four stages, layer1 to layer4. */
+    public java.util.List<Sequential> stages() {
+        return java.util.List.of(layer1, layer2, layer3, layer4);
+    }
+
+    /** The stem: 7×7/2 convolution, BN, ReLU, 3×3/2 max-pool. */
+    public Tensor stem(Tensor x) {
         x = conv1.forward(x);
         x = bn1.forward(x);
         x = relu.forward(x);
-        x = maxpool.forward(x);
+        return maxpool.forward(x);
+    }
+
+    /** Stem and four stages: the last convolutional feature map [N, 512·expansion, H/32, W/32]. */
+    public Tensor features(Tensor x) {
+        x = stem(x);
         x = layer1.forward(x);
         x = layer2.forward(x);
         x = layer3.forward(x);

@@ -24,6 +24,22 @@ import java.util.Set;
  * {@link #backward} takes the gradient of the loss with respect to the output, accumulates
  * parameter gradients into {@link Parameter#grad()} and returns the gradient with respect to
  * the input. Backward must follow the forward whose state it uses.
+ *
+ * <pre>{@code
+ * model.train(true);                               // batch statistics; keep state for backward
+ * model.zeroGrad();
+ * Tensor logits = model.forward(images);
+ * CrossEntropyLoss loss = new CrossEntropyLoss();
+ * double l = loss.forward(logits, labels);
+ * model.backward(loss.backward());                 // gradients now in model.parameters()
+ *
+ * Map<String, Tensor> state = model.stateDict();   // torchvision's keys
+ * Module.LoadReport r = other.loadStateDict(state, false);
+ * }</pre>
+ *
+ * <p>A subclass registers its children, parameters and buffers in its constructor with
+ * {@link #registerModule}, {@link #registerParameter} and {@link #registerBuffer}, under the
+ * names PyTorch uses for the same fields.
  */
 public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
@@ -76,7 +92,15 @@ public abstract class Module {
         for (Module m : children.values()) {
             m.train(on);
         }
+        stateChanged();
         return this;
+    }
+
+    /**
+     * Called after the mode changes or a state dict is loaded: modules that cache something
+     * derived from their weights (the folded inference plan of a ResNet) drop it here.
+     */
+    protected void stateChanged() {
     }
 
     public final Module eval() {
@@ -201,6 +225,7 @@ public abstract class Module {
                 e.getValue().copyFrom(src);
             }
         }
+        stateChanged();
         return new LoadReport(missing, unexpected, mismatched);
     }
 

@@ -21,9 +21,17 @@ import java.util.Objects;
  * evaluation on the test split and an atomic checkpoint.
  *
  * <pre>{@code
+ * DataLoader trainLoader = DataLoader.builder(FashionMnist.subset(true))
+ *         .batchSize(64).normalization(Normalization.FASHION_MNIST).build();
+ * Optimizer optimizer = new SGD(model.namedParameters(), 0.05, 0.9, 5e-4);
  * Trainer t = Trainer.builder(model, trainLoader, optimizer).epochs(5).testLoader(testLoader).build();
  * List<EpochResult> history = t.fit();
  * }</pre>
+ *
+ * <p>Optional: a learning-rate {@link Builder#schedule schedule}, label smoothing, a
+ * {@link Builder#checkpointDir checkpoint directory} with {@link Builder#resume resume}, and a
+ * {@link TrainingListener} for progress. A non-finite loss stops training with a
+ * {@link TrainingDivergedException}.
  */
 public final class Trainer {
     private final ResNet model;

@@ -51,6 +51,36 @@ public final class GradCam {
      * eval mode and restores its previous mode; parameter gradients are left untouched.
      */
     public static Result compute(ResNet model, Tensor image, int targetClass) {
+        return compute(model, image, targetClass, 3);
+    }
+
+    /**
+     * The deepest stage (0 = layer1 … 3 = layer4) whose output is at least 7×7 for an input of
+     * this size, so the map has some resolution: layer4 at 224×224, layer1 at 28×28.
+     */
+    public static int defaultStage(ResNet model, int height, int width) {
+        int[] s = {1, model.inChannels(), height, width};
+        s = model.conv1.outputShape(s);
+        s = model.maxpool.outputShape(s);
+        int best = 0;
+        for (int i = 0; i < 4; i++) {
+            s = model.stages().get(i).outputShape(s);
+            if (Math.min(s[2], s[3]) >= 7) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Grad-CAM on the output of stage {@code stage} (0 = layer1 … 3 = layer4, the classic
+     * choice): the gradient flows back from the target logit through the later stages' own
+     * backward passes. Parameter gradients are left untouched.
+     */
+    public static Result compute(ResNet model, Tensor image, int targetClass, int stage) {
+        if (stage < 0 || stage > 3) {
+            throw new IllegalArgumentException("stage must be 0..3 (layer1..layer4), got " + stage);
+        }
         if (image.rank() != 4 || image.dim(0) != 1 || image.dim(1) != model.inChannels()) {
             throw new IllegalArgumentException("Grad-CAM explains one image [1, " + model.inChannels()
                     + ", H, W], got " + image.shapeString());
@@ -62,14 +92,22 @@ public final class GradCam {
         // Eval mode: BN must use running statistics (and must not update them) for an explanation.
         model.eval();
         try {
-            Tensor a = model.features(image);
+            java.util.List<dev.resnet4j.nn.Sequential> stages = model.stages();
+            Tensor a = model.stem(image);
+            for (int i = 0; i <= stage; i++) {
+                a = stages.get(i).forward(a);
+            }
+            Tensor top = a;
+            for (int i = stage + 1; i < 4; i++) {
+                top = stages.get(i).forward(top);
+            }
             Flatten flatten = new Flatten(); // ResNet's own is private; it is stateless apart from the shape
-            Tensor logits = model.fc.forward(flatten.forward(model.avgpool.forward(a)));
+            Tensor logits = model.fc.forward(flatten.forward(model.avgpool.forward(top)));
             int target = targetClass >= 0 ? targetClass : Functional.argmax(logits)[0];
 
             Tensor onehot = Tensor.zeros(1, model.numClasses);
             onehot.data()[target] = 1f;
-            Tensor gradA = backwardHead(model, flatten, onehot);
+            Tensor gradA = backwardHead(model, flatten, onehot, stage);
 
             int k = a.dim(1);
             int h = a.dim(2);
@@ -103,18 +141,21 @@ public final class GradCam {
     }
 
     /** dy/dA through fc, flatten and avgpool, without accumulating into fc's parameter gradients. */
-    private static Tensor backwardHead(ResNet model, Flatten flatten, Tensor gradLogits) {
-        Parameter wt = model.fc.weight;
-        Parameter b = model.fc.bias;
-        boolean wReq = wt.requiresGrad();
-        boolean bReq = b.requiresGrad();
-        wt.setRequiresGrad(false);
-        b.setRequiresGrad(false);
+    private static Tensor backwardHead(ResNet model, Flatten flatten, Tensor gradLogits, int stage) {
+        java.util.Map<String, Parameter> params = model.namedParameters();
+        java.util.Map<String, Boolean> was = new java.util.HashMap<>();
+        params.forEach((k, p) -> {
+            was.put(k, p.requiresGrad());
+            p.setRequiresGrad(false);
+        });
         try {
-            return model.avgpool.backward(flatten.backward(model.fc.backward(gradLogits)));
+            Tensor g = model.avgpool.backward(flatten.backward(model.fc.backward(gradLogits)));
+            for (int i = 3; i > stage; i--) {
+                g = model.stages().get(i).backward(g);
+            }
+            return g;
         } finally {
-            wt.setRequiresGrad(wReq);
-            b.setRequiresGrad(bReq);
+            params.forEach((k, p) -> p.setRequiresGrad(was.get(k)));
         }
     }
 

@@ -145,21 +145,11 @@ class DataLoaderTest {
     void workerExceptionReachesTheConsumer() {
         ByteImageDataset good = tiny(20);
         IllegalStateException boom = new IllegalStateException("disk on fire");
-        Dataset failing = new Dataset() {
-            public int size() { return good.size(); }
-            public int channels() { return good.channels(); }
-            public int height() { return good.height(); }
-            public int width() { return good.width(); }
-            public int numClasses() { return good.numClasses(); }
-            public List<String> classNames() { return good.classNames(); }
-            public int label(int index) { return good.label(index); }
-            public void get(int index, float[] dst, int off) {
-                if (index == 13) {
-                    throw boom;
-                }
-                good.get(index, dst, off);
+        Dataset failing = watched(good, index -> {
+            if (index == 13) {
+                throw boom;
             }
-        };
+        });
         DataLoader loader = DataLoader.builder(failing).batchSize(4).shuffle(false).build();
         DataLoader.Epoch e = loader.epoch(0);
         e.next();
@@ -169,6 +159,39 @@ class DataLoaderTest {
         assertSame(boom, ex.getCause());
         assertTrue(e.workerDone());
         assertFalse(e.hasNext());
+    }
+
+    /** {@code d}, calling {@code onGet} with the index before each image is read. */
+    static Dataset watched(ByteImageDataset d, java.util.function.IntConsumer onGet) {
+        return new Dataset() {
+            public int size() { return d.size(); }
+            public int channels() { return d.channels(); }
+            public int height() { return d.height(); }
+            public int width() { return d.width(); }
+            public int numClasses() { return d.numClasses(); }
+            public List<String> classNames() { return d.classNames(); }
+            public int label(int index) { return d.label(index); }
+            public void get(int index, float[] dst, int off) {
+                onGet.accept(index);
+                d.get(index, dst, off);
+            }
+        };
+    }
+
+    @Test
+    void nextBatchIsPreparedWhileTheCurrentOneIsHeldButNoFurther() throws InterruptedException {
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        DataLoader loader = DataLoader.builder(watched(tiny(40), i -> reads.incrementAndGet())).batchSize(4).shuffle(false).build();
+        try (DataLoader.Epoch e = loader.epoch(0)) {
+            e.next();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (reads.get() < 8 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(8, reads.get(), "batch 1 must be read while batch 0 is held");
+            Thread.sleep(50);
+            assertEquals(8, reads.get(), "only two buffers: batch 2 must wait until batch 0 is released");
+        }
     }
 
     @Test

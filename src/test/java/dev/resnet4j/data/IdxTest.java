@@ -126,4 +126,30 @@ class IdxTest {
         assertTrue(m2.contains("more than one array"), m2);
         assertTrue(failure(idx(Idx.IMAGES_MAGIC, new int[] {-1, 2, 2}, new byte[0]), true).contains("invalid"));
     }
+
+    /** Random damage to valid files: each either still parses or is refused as invalid data, nothing else. */
+    @Test
+    void damagedFilesFailOnlyWithInvalidData() throws IOException {
+        byte[] plain = idx(Idx.IMAGES_MAGIC, new int[] {3, 4, 5}, randomBytes(60, 5));
+        byte[] gz = gzip(plain);
+        Random r = new Random(11);
+        int refused = 0;
+        for (int trial = 0; trial < 600; trial++) {
+            byte[] f = (trial % 2 == 0 ? plain : gz).clone();
+            switch (trial % 3) {
+                case 0 -> f = Arrays.copyOf(f, r.nextInt(f.length));
+                case 1 -> f[r.nextInt(Math.min(f.length, 20))] = (byte) r.nextInt(256);
+                default -> f[r.nextInt(f.length)] ^= (byte) (1 << r.nextInt(8));
+            }
+            try {
+                Idx.Images im = Idx.readImages(f, "damaged");
+                assertEquals((long) im.count() * im.rows() * im.cols(), im.pixels().length);
+            } catch (InvalidDataException e) {
+                assertTrue(e.getMessage().startsWith("damaged: "), e.getMessage());
+                assertFalse(e.getMessage().contains("\n"), e.getMessage());
+                refused++;
+            }
+        }
+        assertTrue(refused > 300, "most damage must be detected, refused " + refused);
+    }
 }

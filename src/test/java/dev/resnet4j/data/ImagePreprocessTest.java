@@ -108,6 +108,17 @@ class ImagePreprocessTest {
     }
 
     @Test
+    void pngFlavoursDecodeLikePillowsConvertToRgb() throws IOException {
+        for (String name : new String[] {"flavour_rgba", "flavour_palette", "flavour_gray", "flavour_gray_alpha"}) {
+            ByteImage pil = ImageDecoder.read(fixture(name + ".rgb.png"));
+            ByteImage ours = ImageDecoder.read(fixture(name + ".png")).toChannels(3);
+            assertArrayEquals(pil.data(), ours.data(), name);
+        }
+        assertEquals(1, ImageDecoder.read(fixture("flavour_gray.png")).channels());
+        assertEquals(1, ImageDecoder.read(fixture("flavour_gray_alpha.png")).channels());
+    }
+
+    @Test
     void grayscaleToRgbReplicates() {
         ByteImage g = new ByteImage(1, 1, 2, new byte[] {7, (byte) 200});
         ByteImage rgb = g.toChannels(3);
@@ -134,5 +145,44 @@ class ImagePreprocessTest {
         }
         Files.write(tmp.resolve("empty.png"), new byte[0]);
         assertRefused(tmp.resolve("empty.png"), "not an image");
+    }
+
+    /** Random damage to PNG and JPEG files: each either decodes or is refused as invalid data, nothing else. */
+    @Test
+    void damagedImagesFailOnlyWithInvalidData() throws IOException {
+        java.util.Random r = new java.util.Random(3);
+        int refused = 0;
+        for (String name : new String[] {"small.png", "rgb.jpg", "flavour_palette.png"}) {
+            byte[] whole = Files.readAllBytes(fixture(name));
+            for (int trial = 0; trial < 40; trial++) {
+                byte[] f = whole.clone();
+                for (int k = 0; k < 1 + trial % 4; k++) {
+                    int at = trial % 2 == 0 ? r.nextInt(Math.min(64, f.length)) : r.nextInt(f.length);
+                    f[at] = (byte) r.nextInt(256);
+                }
+                Path p = tmp.resolve("damaged-" + trial + "-" + name);
+                Files.write(p, f);
+                try {
+                    ByteImage img = ImageDecoder.read(p);
+                    assertTrue(img.height() > 0 && img.width() > 0);
+                } catch (InvalidDataException e) {
+                    assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
+                    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+                    refused++;
+                }
+            }
+        }
+        assertTrue(refused > 0);
+    }
+
+    @Test
+    void refusesForgedHugeDimensionsBeforeDecoding() throws IOException {
+        byte[] png = Files.readAllBytes(fixture("small.png"));
+        // IHDR width and height are the big-endian ints at offsets 16 and 20; the CRC then fails
+        // in a strict reader, or the size check refuses it: either way, invalid data, no allocation.
+        java.nio.ByteBuffer.wrap(png).putInt(16, 1 << 20).putInt(20, 1 << 20);
+        Path p = tmp.resolve("huge.png");
+        Files.write(p, png);
+        assertThrows(InvalidDataException.class, () -> ImageDecoder.read(p));
     }
 }

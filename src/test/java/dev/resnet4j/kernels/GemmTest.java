@@ -100,17 +100,20 @@ class GemmTest {
         }
     }
 
-    /** The shapes the layers produce: conv im2col, linear layers, k = 27 stem, m = 1. */
+    /**
+     * The shapes the layers produce: conv im2col, linear layers, k = 27 stem, m = 1, few rows
+     * against a transposed B (weight gradients).
+     */
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
     void networkShapes(int threads) {
         Parallel.setThreads(threads);
         Random rnd = new Random(42);
         int[][] shapes = {{64, 3136, 27}, {10, 128, 512}, {1, 1000, 512}, {1000, 1, 512},
-            {64, 196, 576}, {128, 49, 1152}, {3, 7, 1}};
+            {64, 196, 576}, {128, 49, 1152}, {3, 7, 1}, {48, 300, 700}, {40, 257, 33}, {256, 300, 20}};
         for (int[] s : shapes) {
             for (int t = 0; t < 4; t++) {
-                check(rnd, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], t == 3, false);
+                check(rnd, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], t == 3, t == 2);
             }
         }
     }
@@ -121,6 +124,40 @@ class GemmTest {
         Random rnd = new Random(3);
         check(rnd, false, false, 257, 259, 263, false, true);
         check(rnd, true, true, 300, 120, 513, true, false);
+    }
+
+    /** Layers may call sgemm from inside a parallel loop (one image per task): buffers are per thread. */
+    @Test
+    void concurrentCallsFromParallelTasks() {
+        Parallel.setThreads(2);
+        int count = 6;
+        int m = 70, n = 300, k = 200;
+        Random rnd = new Random(9);
+        float[][] as = new float[count][m * k];
+        float[][] bs = new float[count][k * n];
+        float[][] cs = new float[count][m * n];
+        for (int t = 0; t < count; t++) {
+            fillRandom(rnd, as[t]);
+            fillRandom(rnd, bs[t]);
+        }
+        Parallel.forEach(count, t -> Gemm.sgemm(false, t % 2 == 1, m, n, k, as[t], 0, k, bs[t], 0,
+                t % 2 == 1 ? k : n, cs[t], 0, n, false));
+        for (int t = 0; t < count; t++) {
+            float[] expected = new float[m * n];
+            Gemm.reference(false, t % 2 == 1, m, n, k, as[t], 0, k, bs[t], 0, t % 2 == 1 ? k : n,
+                    expected, 0, n, false);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], cs[t][i], 1e-5 * k * Math.max(1, Math.abs(expected[i])));
+            }
+        }
+    }
+
+    @Test
+    void tooSmallArraysAreReportedWithShapes() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> Gemm.sgemm(false, false, 4, 5, 6,
+                        new float[23], 0, 6, new float[30], 0, 5, new float[20], 0, 5, false));
+        assertTrue(e.getMessage().contains("A is 4×6"), e.getMessage());
     }
 
     @Test

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 /**
  * Eval-mode logits equal torchvision's (fixtures: tools/gen_model_fixtures.py), with
  * non-trivial BN statistics and affine parameters, for several depths, channel counts and
- * odd input sizes.
+ * odd input sizes — through the folded inference plan and through the plain modules.
  */
 class ForwardParityTest {
 
@@ -26,15 +26,19 @@ class ForwardParityTest {
         FixtureWeights.fill(model);
         model.eval();
         Tensor x = FixtureWeights.uniform("input", -2.0, 2.0, f.ints("input_shape"));
-        for (int threads : new int[]{1, 2}) {
-            Parallel.setThreads(threads);
-            try {
-                Tensor logits = model.forward(x);
-                assertArrayEquals(f.ints("logits_shape"), logits.shape());
-                assertClose(logits.data(), f.floats("logits"), 1e-4, name + " logits, " + threads + " threads");
-                assertClose(Functional.softmax(logits).data(), f.floats("probabilities"), 1e-4, name + " probabilities");
-            } finally {
-                Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+        for (boolean folded : new boolean[]{true, false}) {
+            model.setFoldedInference(folded);
+            for (int threads : new int[]{1, 2}) {
+                Parallel.setThreads(threads);
+                try {
+                    Tensor logits = model.forward(x);
+                    String what = name + (folded ? " (BN folded)" : " (modules)") + ", " + threads + " threads";
+                    assertArrayEquals(f.ints("logits_shape"), logits.shape());
+                    assertClose(logits.data(), f.floats("logits"), 1e-4, what + " logits");
+                    assertClose(Functional.softmax(logits).data(), f.floats("probabilities"), 1e-4, what + " probabilities");
+                } finally {
+                    Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+                }
             }
         }
     }

@@ -1,0 +1,102 @@
+package dev.resnet4j.models;
+
+import dev.resnet4j.kernels.Convolution;
+import dev.resnet4j.nn.BatchNorm2d;
+import dev.resnet4j.nn.Conv2d;
+import dev.resnet4j.nn.Module;
+import dev.resnet4j.nn.Sequential;
+import dev.resnet4j.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Eval-mode forward with every BatchNorm folded into the convolution before it and the ReLU
+ * and residual add fused into the convolution's output pass:
+ * {@code w' = w·γ/√(σ²+ε)}, {@code b' = β − μ·γ/√(σ²+ε)}. Built from a ResNet's current
+ * weights and running statistics; the ResNet drops it when its weights or mode change.
+ */
+final class FoldedInference {
+    /** One convolution with its BN folded in. */
+    private record Folded(Conv2d conv, float[] weight, float[] bias) {
+        static Folded of(Conv2d conv, BatchNorm2d bn) {
+            int out = conv.outChannels;
+            int per = conv.weight.size() / out;
+            float[] w = conv.weight.data().clone();
+            float[] b = new float[out];
+            float[] g = bn.weight.data();
+            float[] beta = bn.bias.data();
+            float[] mean = bn.runningMean.data();
+            float[] var = bn.runningVar.data();
+            for (int o = 0; o < out; o++) {
+                float scale = (float) (g[o] / Math.sqrt(var[o] + bn.eps));
+                for (int j = 0; j < per; j++) {
+                    w[o * per + j] *= scale;
+                }
+                b[o] = beta[o] - mean[o] * scale;
+            }
+            return new Folded(conv, w, b);
+        }
+
+        Tensor apply(Tensor x, Tensor residual, boolean relu) {
+            Convolution.Shape s = new Convolution.Shape(x.dim(0), conv.inChannels, x.dim(2), x.dim(3), conv.outChannels,
+                    conv.kernelSize, conv.kernelSize, conv.stride, conv.padding);
+            Tensor y = Tensor.zeros(s.n(), conv.outChannels, s.oh(), s.ow());
+            Convolution.forward(s, x.data(), weight, bias, residual == null ? null : residual.data(), relu, y.data());
+            return y;
+        }
+    }
+
+    /** A residual block as a list of folded convolutions (2 or 3) plus its folded shortcut. */
+    private record Block(List<Folded> main, Folded shortcut) {
+    }
+
+    private final ResNet net;
+    private final Folded stem;
+    private final List<Block> blocks = new ArrayList<>();
+
+    FoldedInference(ResNet net) {
+        this.net = net;
+        this.stem = Folded.of(net.conv1, net.bn1);
+        for (Sequential stage : List.of(net.layer1, net.layer2, net.layer3, net.layer4)) {
+            for (Module m : stage.layers()) {
+                List<Folded> main = new ArrayList<>();
+                Module down;
+                if (m instanceof BasicBlock b) {
+                    main.add(Folded.of(b.conv1, b.bn1));
+                    main.add(Folded.of(b.conv2, b.bn2));
+                    down = b.downsample;
+                } else {
+                    Bottleneck b = (Bottleneck) m;
+                    main.add(Folded.of(b.conv1, b.bn1));
+                    main.add(Folded.of(b.conv2, b.bn2));
+                    main.add(Folded.of(b.conv3, b.bn3));
+                    down = b.downsample;
+                }
+                Folded shortcut = null;
+                if (down != null) {
+                    Sequential d = (Sequential) down;
+                    shortcut = Folded.of((Conv2d) d.get(0), (BatchNorm2d) d.get(1));
+                }
+                blocks.add(new Block(main, shortcut));
+            }
+        }
+    }
+
+    /** Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. */
+    Tensor forward(Tensor x) {
+        x = stem.apply(x, null, true);
+        x = net.maxpool.forward(x);
+        for (Block b : blocks) {
+            Tensor identity = b.shortcut() == null ? x : b.shortcut().apply(x, null, false);
+            Tensor out = x;
+            int last = b.main().size() - 1;
+            for (int i = 0; i < last; i++) {
+                out = b.main().get(i).apply(out, null, true);
+            }
+            x = b.main().get(last).apply(out, identity, true);
+        }
+        x = net.avgpool.forward(x);
+        return net.fc.forward(x.reshape(x.dim(0), x.dim(1) * x.dim(2) * x.dim(3)));
+    }
+}
