@@ -287,7 +287,7 @@ class CliRobustnessTest {
     void wrongOptionsAreOneLineWithTheFixNotTheWholeUsage() {
         assertEquals(2, run("train", "--epochs", "1"));
         String e = refusal();
-        assertTrue(e.startsWith("resnet train: Missing required option: '--data=SPEC'") && e.endsWith("(see resnet train --help)"), e);
+        assertTrue(e.startsWith("resnet train: Missing required option: '--data") && e.contains("=SPEC'") && e.endsWith("(see resnet train --help)"), e);
         assertEquals(2, run("train", "--epoch", "3", "--data", "fashion-mnist-subset", "--save", "m.safetensors"));
         e = refusal();
         assertTrue(e.contains("'--epoch'") && e.contains("did you mean --epochs?"), e);
