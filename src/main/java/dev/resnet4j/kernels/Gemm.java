@@ -366,7 +366,9 @@ public final class Gemm {
     /**
      * Plain-Java micro-kernel with the same packed layout, used without the Vector API and
      * while the vector kernel compiles. Eight scalar accumulators per pass keep the adds
-     * independent (enough to cover FMA-unit latency) and in registers.
+     * independent (enough to cover FMA-unit latency) and in registers. Each step is a fused
+     * multiply-add in the same k order as the vector kernel's lanes, so both kernels give
+     * bit-identical results: a run does not depend on when the vector kernel took over.
      */
     static void scalarKernel(int kc, float[] a, int ai, float[] b, int bi, float[] tile) {
         for (int r = 0; r < MR; r++) {
@@ -376,14 +378,14 @@ public final class Gemm {
                 for (int p = 0; p < kc; p++) {
                     float av = a[ar + p];
                     int q = bi + p * NR + j;
-                    s0 += av * b[q];
-                    s1 += av * b[q + 1];
-                    s2 += av * b[q + 2];
-                    s3 += av * b[q + 3];
-                    s4 += av * b[q + 4];
-                    s5 += av * b[q + 5];
-                    s6 += av * b[q + 6];
-                    s7 += av * b[q + 7];
+                    s0 = Math.fma(av, b[q], s0);
+                    s1 = Math.fma(av, b[q + 1], s1);
+                    s2 = Math.fma(av, b[q + 2], s2);
+                    s3 = Math.fma(av, b[q + 3], s3);
+                    s4 = Math.fma(av, b[q + 4], s4);
+                    s5 = Math.fma(av, b[q + 5], s5);
+                    s6 = Math.fma(av, b[q + 6], s6);
+                    s7 = Math.fma(av, b[q + 7], s7);
                 }
                 int t = r * NR + j;
                 tile[t] = s0;
