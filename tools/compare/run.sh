@@ -72,7 +72,7 @@ END=$(date +%s)
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); \
 $THREADS threads each; $ROUNDS rounds, warm-up $WARMUP, $ITER_INFER inference / $ITER_TRAIN training iterations per run; \
-took $((END - START)) s; load average before/after: see below."
+the runs took $((END - START)) s; load average at the start: $LOAD0."
   echo
   echo "Command: \`ROUNDS=$ROUNDS ITER_INFER=$ITER_INFER ITER_TRAIN=$ITER_TRAIN tools/compare/run.sh\`"
   echo

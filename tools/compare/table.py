@@ -24,6 +24,7 @@ NAMES = {"resnet4j": "resnet4j", "pytorch-eager": "PyTorch eager", "pytorch-jit"
 
 def main(path):
     runs = defaultdict(list)  # (workload, batch, impl) -> [median_ms per round]
+    mins = defaultdict(list)  # (workload, batch, impl) -> [min_ms per round]
     peaks = []
     for line in open(path):
         line = line.strip()
@@ -31,6 +32,7 @@ def main(path):
             continue
         r = json.loads(line)
         runs[(r["workload"], r["batch"], r["impl"])].append(r["median_ms"])
+        mins[(r["workload"], r["batch"], r["impl"])].append(r["min_ms"])
         if r["impl"] == "resnet4j" and "peak_gflops" in r:
             peaks.append(r["peak_gflops"])
     rows = sorted({(w, b) for (w, b, _) in runs})
@@ -62,6 +64,26 @@ def main(path):
     out.append("Ratios are resnet4j images/s divided by the other's (> 1: resnet4j faster). Cells: median over rounds "
                "of each round's median step; n/a: not run (ONNX Runtime has no training; TorchScript freezing is "
                "inference-only).")
+    out.append("")
+    out.append("Best observed (the fastest single timed iteration over all rounds; on a shared machine the least "
+               "disturbed figure, so a second view of the same runs):")
+    out.append("")
+    out.append("| workload | batch | " + " | ".join(NAMES[i] for i in IMPLS) + " | resnet4j/PyTorch eager | resnet4j/PyTorch JIT | resnet4j/ORT |")
+    out.append("|---|---:|" + "---:|" * len(IMPLS) + "---:|---:|---:|")
+    best = {k: min(v) for k, v in mins.items()}
+
+    def bcell(w, b, impl):
+        m = best.get((w, b, impl))
+        return "n/a" if m is None else "%.1f ms, %.1f img/s" % (m, b / (m / 1e3))
+
+    def bratio(w, b, impl):
+        a, o = best.get((w, b, "resnet4j")), best.get((w, b, impl))
+        return "n/a" if a is None or o is None else "%.2fx" % (o / a)
+
+    for w, b in rows:
+        out.append("| %s | %d | %s | %s | %s | %s |" % (
+            WORKLOADS.get(w, w), b, " | ".join(bcell(w, b, i) for i in IMPLS),
+            bratio(w, b, "pytorch-eager"), bratio(w, b, "pytorch-jit"), bratio(w, b, "onnxruntime")))
     out.append("")
     out.append("Per-round medians (ms), in run order:")
     out.append("")

@@ -209,10 +209,22 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "  %-30s %10.2f %6.1f%%%n", e.getKey(), e.getValue() / 1e6 / n, 100.0 * e.getValue() / total));
         List<Map.Entry<String, long[]>> convs = new ArrayList<>(p.byConv.entrySet());
         convs.sort((a, b) -> Long.compare(b.getValue()[0] + b.getValue()[1], a.getValue()[0] + a.getValue()[1]));
-        out.printf(Locale.ROOT, "  %-30s %10s %10s%n", "convolution (slowest first)", "fwd ms", "bwd ms");
+        out.printf(Locale.ROOT, "  %-24s %8s %8s %10s %10s%n", "convolution", "fwd ms", "bwd ms", "fwd GFLOP/s", "bwd GFLOP/s");
+        double macs = 0;
+        long fwd = 0;
+        long bwd = 0;
         for (Map.Entry<String, long[]> e : convs) {
-            out.printf(Locale.ROOT, "  %-30s %10.2f %10.2f%n", e.getKey(), e.getValue()[0] / 1e6 / n, e.getValue()[1] / 1e6 / n);
+            long[] t = e.getValue();
+            double m = p.convMacs.getOrDefault(e.getKey(), 0L);
+            macs += m;
+            fwd += t[0];
+            bwd += t[1];
+            // forward 2·MAC flops; backward computes the input and the weight gradients, 2 × that
+            out.printf(Locale.ROOT, "  %-24s %8.2f %8.2f %10.1f %10.1f%n", e.getKey(), t[0] / 1e6 / n, t[1] / 1e6 / n,
+                    2 * m * n / t[0], 4 * m * n / t[1]);
         }
+        out.printf(Locale.ROOT, "  %-24s %8.2f %8.2f %10.1f %10.1f%n", "all convolutions", fwd / 1e6 / n, bwd / 1e6 / n,
+                2 * macs * n / fwd, 4 * macs * n / bwd);
     }
 
     private String json(Result r, String inputString, int threads, String opt, long macs, PeakFlops.Peak peak) {

@@ -36,6 +36,8 @@ final class TrainProfiler {
     final Map<String, Long> byKind = new LinkedHashMap<>();
     /** Forward and backward nanoseconds of each convolution, by its state-dict name. */
     final Map<String, long[]> byConv = new LinkedHashMap<>();
+    /** Multiply-accumulates of each convolution's forward on the batch, by its state-dict name. */
+    final Map<String, Long> convMacs = new LinkedHashMap<>();
     private final Map<Module, String> names = new IdentityHashMap<>();
     private final ResNet model;
     private final Deque<UnaryOperator<Tensor>> tape = new ArrayDeque<>();
@@ -108,6 +110,10 @@ final class TrainProfiler {
     private Tensor module(Module m, Tensor x, Deque<UnaryOperator<Tensor>> tape) {
         String kind = kind(m);
         Tensor y = time(kind + " forward", () -> m.forward(x), m, 0);
+        if (m instanceof Conv2d c) {
+            convMacs.put(names.getOrDefault(m, "?"), (long) c.outChannels * c.inChannels * c.kernelSize * c.kernelSize
+                    * y.dim(0) * y.dim(2) * y.dim(3));
+        }
         tape.push(g -> time(kind + " backward", () -> m.backward(g), m, 1));
         return y;
     }
