@@ -14,7 +14,7 @@ import java.util.List;
 @Command(name = "resnet", mixinStandardHelpOptions = true, version = "resnet4j 0.1.0",
         description = "ResNets in pure Java: build, train, fine-tune and run them; exchange weights with PyTorch.",
         subcommands = {SummaryCommand.class, InitCommand.class, InferCommand.class, PredictCommand.class,
-                TrainCommand.class, EvalCommand.class, DemoCommand.class, ExplainCommand.class,
+                TrainCommand.class, EvalCommand.class, DemoCommand.class, ExplainCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
