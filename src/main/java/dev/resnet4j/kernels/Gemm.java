@@ -334,9 +334,8 @@ public final class Gemm {
                 int s = bOff + (pc + p) * ldb + jc;
                 int d = p * NR;
                 for (int jr = 0; jr < full; jr += NR, d += kc * NR) {
-                    for (int j = 0; j < NR; j++) {
-                        pb[d + j] = b[s + jr + j];
-                    }
+                    // an intrinsic copy: C2 does not vectorise the equivalent element loop here
+                    System.arraycopy(b, s + jr, pb, d, NR);
                 }
                 if (full < nc) {
                     System.arraycopy(b, s + full, pb, d, nc - full);
