@@ -32,7 +32,8 @@ import java.util.Random;
  * </pre>
  * MODE is {@code mnist} (1×28×28, Adam), {@code cifar} (3×32×32, SGD momentum 0.9) or
  * {@code infer224} (3×224×224, eval mode, folded BN). Defaults: batch 128 (16 for
- * infer224), 10 steps after 3 warm-up steps, all cores.
+ * infer224), 10 steps after 10 warm-up steps (-Dwarmup=), all cores. The heap needs a few
+ * steps to grow to its working size; before it has, every step pays for a young collection.
  */
 public final class TrainStepBench {
     /** ResNet keeps its stem ReLU private (it has no state dict entry); an equal one. */
@@ -47,7 +48,7 @@ public final class TrainStepBench {
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : infer ? 16 : 128;
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : Runtime.getRuntime().availableProcessors();
-        int warmup = Integer.getInteger("warmup", 3);
+        int warmup = Integer.getInteger("warmup", 10);
         Parallel.setThreads(threads);
 
         boolean gray = mode.equals("mnist");
@@ -83,8 +84,12 @@ public final class TrainStepBench {
         Map<String, List<Double>> stages = new LinkedHashMap<>();
         List<Double> wall = new ArrayList<>();
         List<Double> cpu = new ArrayList<>();
+        List<Double> gc = new ArrayList<>();
+        List<Double> alloc = new ArrayList<>();
         for (int s = 0; s < warmup + steps; s++) {
             long c0 = processCpuNanos();
+            long g0 = gcMillis();
+            long a0 = allocatedBytes();
             long t0 = System.nanoTime();
             Map<String, Double> st = new LinkedHashMap<>();
             if (infer) {
@@ -94,17 +99,23 @@ public final class TrainStepBench {
             }
             double ms = (System.nanoTime() - t0) / 1e6;
             double cms = (processCpuNanos() - c0) / 1e6;
+            double gms = gcMillis() - g0;
+            double mb = (allocatedBytes() - a0) / 1e6;
             if (s >= warmup) {
                 wall.add(ms);
                 cpu.add(cms);
+                gc.add(gms);
+                alloc.add(mb);
                 st.forEach((k, v) -> stages.computeIfAbsent(k, q -> new ArrayList<>()).add(v));
             }
-            System.out.printf("step %2d: %8.1f ms  cpu %8.1f ms%s%n", s, ms, cms, s < warmup ? "  (warm-up)" : "");
+            System.out.printf("step %2d: %8.1f ms  cpu %8.1f ms  gc %6.1f ms  alloc %6.1f MB%s%n", s, ms, cms, gms, mb,
+                    s < warmup ? "  (warm-up)" : "");
         }
         double med = median(wall);
-        System.out.printf("%s batch %d threads %d: median %.1f ms/step (min %.1f), %.1f images/s, cpu %.1f ms/step%n",
+        System.out.printf("%s batch %d threads %d: median %.1f ms/step (min %.1f), %.1f images/s, cpu %.1f ms/step,"
+                        + " gc %.1f ms/step, alloc %.0f MB/step%n",
                 mode, batch, threads, med, wall.stream().mapToDouble(d -> d).min().orElse(0), batch * 1000 / med,
-                median(cpu));
+                median(cpu), median(gc), median(alloc));
         if (!stages.isEmpty()) {
             System.out.println("median per stage (ms):");
             stages.forEach((k, v) -> System.out.printf("  %-18s %8.1f%n", k, median(v)));
@@ -155,6 +166,28 @@ public final class TrainStepBench {
 
     private static void add(Map<String, Double> st, String key, long t0) {
         st.merge(key, (System.nanoTime() - t0) / 1e6, Double::sum);
+    }
+
+    /** Collection time of all collectors so far (pauses, for the stop-the-world ones). */
+    private static long gcMillis() {
+        long t = 0;
+        for (var b : ManagementFactory.getGarbageCollectorMXBeans()) {
+            t += Math.max(0, b.getCollectionTime());
+        }
+        return t;
+    }
+
+    /** Bytes allocated by all live threads so far (the kernels' pool workers included). */
+    private static long allocatedBytes() {
+        var tm = ManagementFactory.getThreadMXBean();
+        if (tm instanceof com.sun.management.ThreadMXBean sun) {
+            long total = 0;
+            for (long b : sun.getThreadAllocatedBytes(tm.getAllThreadIds())) {
+                total += Math.max(0, b);
+            }
+            return total;
+        }
+        return 0;
     }
 
     private static long processCpuNanos() {
