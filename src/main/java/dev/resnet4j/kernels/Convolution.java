@@ -51,6 +51,32 @@ public final class Convolution {
     }
 
     /**
+     * The lowered input of a batched forward, kept by the caller (a Conv2d) so the backward
+     * that follows multiplies it again instead of lowering x a second time. The buffer is
+     * allocated once and reused. A lowering larger than {@link #KEEP_MAX_BYTES} (set with
+     * {@code -Dresnet4j.conv.keepMB}, 0 to disable) is not kept, and backward recomputes it.
+     * resnet18 at batch 128 on 28–32 px inputs keeps about 150 MB in all.
+     */
+    public static final class Saved {
+        private float[] col = new float[0];
+        private Shape shape;
+        private float[] input;
+
+        /** This buffer grown to {@code size} floats, or null when that is over the limit. */
+        private float[] claim(int size) {
+            if (4L * size > KEEP_MAX_BYTES) {
+                return null;
+            }
+            if (col.length < size) {
+                col = new float[size];
+            }
+            return col;
+        }
+    }
+
+    static final long KEEP_MAX_BYTES = Long.getLong("resnet4j.conv.keepMB", 64) << 20;
+
+    /**
      * Below this many output pixels per image, the whole batch is lowered into one column
      * matrix [C·kh·kw, N·OH·OW] and multiplied once: per-image products at the late stages of a
      * small input (7×7, 2×2, 1×1 outputs) are too thin for the GEMM to reach speed.
@@ -132,12 +158,11 @@ public final class Convolution {
      * is lowered whole, so it is read from L1 (a row-major sweep would stream all of x from
      * memory once per row of the table).
      */
-    private static float[] lowerBatch(Shape s, Lowering low, float[] x, int slot) {
+    private static float[] lowerBatch(Shape s, Lowering low, float[] x, float[] col) {
         int p = s.colCols();
         int n = s.n();
         int ld = n * p;
         int rows = low.rows();
-        float[] col = scratch(slot, rows * ld);
         int inSize = s.c() * s.h() * s.w();
         int[] idx = low.idx();
         Parallel.forRange(n, 1, (lo, hi) -> {
@@ -156,13 +181,19 @@ public final class Convolution {
         return col;
     }
 
-    private static void forwardBatched(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y) {
+    private static void forwardBatched(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu,
+                                       float[] y, Saved keep) {
         Lowering low = Lowering.of(s);
         int k = low.rows();
         int p = s.colCols();
         int ld = s.n() * p;
         int outC = s.outC();
-        float[] col = lowerBatch(s, low, x, 0);
+        float[] col = keep == null ? null : keep.claim(k * ld);
+        if (keep != null) {
+            keep.shape = col == null ? null : s;
+            keep.input = col == null ? null : x;
+        }
+        col = lowerBatch(s, low, x, col != null ? col : scratch(0, k * ld));
         float[] out = scratch(1, outC * ld);
         Gemm.sgemm(false, false, outC, ld, k, low.weights(w, outC, s.colRows(), 2), 0, k, col, 0, ld, out, 0, ld, false);
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
@@ -185,7 +216,7 @@ public final class Convolution {
         }
     }
 
-    private static void backwardBatched(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
+    private static void backwardBatched(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, Saved keep) {
         Lowering low = Lowering.of(s);
         int k = low.rows();
         int kFull = s.colRows();
@@ -193,7 +224,14 @@ public final class Convolution {
         int ld = s.n() * p;
         int outC = s.outC();
         int inSize = s.c() * s.h() * s.w();
-        float[] col = lowerBatch(s, low, x, 0);
+        float[] col;
+        if (keep != null && s.equals(keep.shape) && keep.input == x) {
+            col = keep.col;
+            keep.shape = null; // consumed: its memory becomes the input gradient's columns below
+            keep.input = null;
+        } else {
+            col = lowerBatch(s, low, x, scratch(0, k * ld));
+        }
         float[] dyt = scratch(1, outC * ld);
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
@@ -248,8 +286,17 @@ public final class Convolution {
      * the separate BN, add and ReLU passes.
      */
     public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y) {
+        forward(s, x, w, bias, residual, relu, y, null);
+    }
+
+    /**
+     * As above; when {@code keep} is non-null and the batched path runs, the lowered input is
+     * left in it for {@link #backward(Shape, float[], float[], float[], float[], float[], float[], Saved)}.
+     */
+    public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y,
+                               Saved keep) {
         if (batched(s)) {
-            forwardBatched(s, x, w, bias, residual, relu, y);
+            forwardBatched(s, x, w, bias, residual, relu, y, keep);
             return;
         }
         int k = s.colRows();
@@ -289,8 +336,17 @@ public final class Convolution {
      * Backward: dx = ∂L/∂x (may be null to skip), dw += ∂L/∂w, dbias += ∂L/∂b (may be null).
      */
     public static void backward(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] dbias) {
+        backward(s, x, w, dy, dx, dw, dbias, null);
+    }
+
+    /**
+     * As above, reusing the lowered input a forward left in {@code keep} (if it is there and
+     * for the same shape; x must be the array that forward lowered, unchanged since).
+     */
+    public static void backward(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] dbias,
+                                Saved keep) {
         if (batched(s)) {
-            backwardBatched(s, x, w, dy, dx, dw);
+            backwardBatched(s, x, w, dy, dx, dw, keep);
             addBiasGradient(s, dy, dbias);
             return;
         }

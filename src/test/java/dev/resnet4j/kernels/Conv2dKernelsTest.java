@@ -59,7 +59,8 @@ class Conv2dKernelsTest {
     /**
      * Convolution forward and backward against the direct definitions, at batch 1 (per-image
      * im2col + GEMM) and batch 3 (the batched gather path for small maps, including maps so
-     * small that some kernel taps read only padding and are dropped).
+     * small that some kernel taps read only padding and are dropped), with and without the
+     * lowering kept from forward.
      */
     @Test
     void convolutionMatchesDirectDefinition() {
@@ -76,13 +77,22 @@ class Conv2dKernelsTest {
                 float[] w = random(rnd, oc * C * kh * kw);
                 float[] bias = random(rnd, oc);
                 float[] y = new float[n * oc * oh * ow];
-                Convolution.forward(shape, x, w, bias, y);
+                Convolution.Saved keep = new Convolution.Saved();
+                Convolution.forward(shape, x, w, bias, null, false, y, keep);
                 float[] dy = random(rnd, y.length);
                 float[] dx = random(rnd, x.length); // overwritten
                 float[] dw = random(rnd, w.length); // accumulated into
                 float[] dwBefore = dw.clone();
                 float[] db = new float[oc];
-                Convolution.backward(shape, x, w, dy, dx, dw, db);
+                Convolution.backward(shape, x, w, dy, dx, dw, db, keep);
+                // again without the kept lowering: the same gradients
+                float[] dx2 = new float[x.length];
+                float[] dw2 = new float[w.length];
+                Convolution.backward(shape, x, w, dy, dx2, dw2, null, keep);
+                assertArrayEquals(dx, dx2, what + " dx without the kept lowering");
+                for (int j = 0; j < w.length; j++) {
+                    assertEquals(dw[j] - dwBefore[j], dw2[j], 1e-5, what + " dw without the kept lowering");
+                }
 
                 double[] dxWant = new double[x.length];
                 double[] dwWant = new double[w.length];

@@ -49,13 +49,14 @@ public final class ConvShapeBench {
             float[] dy = rand(r, y.length);
             float[] dx = new float[x.length];
             float[] dw = new float[w.length];
+            Convolution.Saved keep = new Convolution.Saved();
             double[] f = new double[reps];
             double[] b = new double[reps];
             for (int i = 0; i < reps + 2; i++) {
                 long t0 = tm.getCurrentThreadCpuTime();
-                Convolution.forward(s, x, w, null, y);
+                Convolution.forward(s, x, w, null, null, false, y, keep);
                 long t1 = tm.getCurrentThreadCpuTime();
-                Convolution.backward(s, x, w, dy, dx, dw, null);
+                Convolution.backward(s, x, w, dy, dx, dw, null, keep);
                 long t2 = tm.getCurrentThreadCpuTime();
                 if (i >= 2) {
                     f[i - 2] = (t1 - t0) / 1e6;
