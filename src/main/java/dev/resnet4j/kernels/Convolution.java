@@ -39,9 +39,13 @@ public final class Convolution {
         }
     }
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
-    /** A per-thread buffer of at least {@code size} floats (slot 0, 1 or 2), grown on demand. */
+    /**
+     * A per-thread buffer of at least {@code size} floats, grown on demand. Slots 0–2 hold a
+     * convolution's operands; slot 3 one image inside a parallel loop (a worker may be the
+     * thread that called, with slots 0–2 in use).
+     */
     static float[] scratch(int slot, int size) {
         float[][] s = SCRATCH.get();
         if (s[slot].length < size) {
@@ -91,9 +95,9 @@ public final class Convolution {
 
     /**
      * For small feature maps, the lowering of one image as a table: entry q·P + j is the offset
-     * in the image that column-matrix entry (q, j) reads, or −1 for padding. One gather loop
-     * then replaces thousands of tiny row copies (a 7×7 map has 7-float rows; a 1×1 map,
-     * 1-float rows).
+     * in the image that column-matrix entry (q, j) reads, or C·H·W for padding: one past the
+     * image, where the gather keeps a zero so it needs no branch. One gather loop then replaces thousands of tiny row copies (a 7×7 map has
+     * 7-float rows; a 1×1 map, 1-float rows).
      *
      * <p>Rows that read only padding (a 3×3 kernel over a 1×1 map has 8 such taps per channel)
      * are left out: {@code live} lists the rows of the full [C·kh·kw] lowering that remain, or
@@ -112,6 +116,7 @@ public final class Convolution {
             int[] full = new int[k * p];
             int[] live = new int[k];
             int rows = 0;
+            int pad = g.c() * g.h() * g.w();
             for (int ci = 0; ci < g.c(); ci++) {
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
@@ -122,7 +127,7 @@ public final class Convolution {
                             for (int ox = 0; ox < g.ow(); ox++) {
                                 int ix = ox * g.stride() - g.pad() + kj;
                                 boolean inside = iy >= 0 && iy < g.h() && ix >= 0 && ix < g.w();
-                                full[rows * p + oy * g.ow() + ox] = inside ? (ci * g.h() + iy) * g.w() + ix : -1;
+                                full[rows * p + oy * g.ow() + ox] = inside ? (ci * g.h() + iy) * g.w() + ix : pad;
                                 any |= inside;
                             }
                         }
@@ -154,10 +159,16 @@ public final class Convolution {
     }
 
     /**
-     * Lowers every image into one [rows, N·P] matrix. Workers split the images, and each image
-     * is lowered whole, so it is read from L1 (a row-major sweep would stream all of x from
-     * memory once per row of the table).
+     * Images per group in the batched gather and scatter: a group's images (≤ 256 KiB) stay
+     * in L2 while every row of the table is applied to them, and each row of the column
+     * matrix is then written (or read) as one run of group·P floats. Image by image, each
+     * image would touch all K rows, a page apart for the larger maps: a TLB miss per row.
      */
+    private static int groupSize(int inSize) {
+        return Math.max(1, (64 << 10) / Math.max(1, inSize + 1));
+    }
+
+    /** Lowers every image into one [rows, N·P] matrix; workers split the image groups. */
     private static float[] lowerBatch(Shape s, Lowering low, float[] x, float[] col) {
         int p = s.colCols();
         int n = s.n();
@@ -165,20 +176,65 @@ public final class Convolution {
         int rows = low.rows();
         int inSize = s.c() * s.h() * s.w();
         int[] idx = low.idx();
-        Parallel.forRange(n, 1, (lo, hi) -> {
-            for (int i = lo; i < hi; i++) {
-                int src = i * inSize;
+        int group = groupSize(inSize);
+        int groups = (n + group - 1) / group;
+        Parallel.forRange(groups, 1, (lo, hi) -> {
+            // the group's images with a zero after each, for the table's padding entries
+            float[] img = scratch(3, group * (inSize + 1));
+            for (int gi = lo; gi < hi; gi++) {
+                int i0 = gi * group;
+                int gn = Math.min(group, n - i0);
+                for (int i = 0; i < gn; i++) {
+                    System.arraycopy(x, (i0 + i) * inSize, img, i * (inSize + 1), inSize);
+                    img[i * (inSize + 1) + inSize] = 0f;
+                }
                 for (int r = 0; r < rows; r++) {
-                    int dst = r * ld + i * p;
                     int t = r * p;
-                    for (int j = 0; j < p; j++) {
-                        int v = idx[t + j];
-                        col[dst + j] = v < 0 ? 0f : x[src + v];
+                    for (int i = 0; i < gn; i++) {
+                        int dst = r * ld + (i0 + i) * p;
+                        int src = i * (inSize + 1);
+                        for (int j = 0; j < p; j++) {
+                            col[dst + j] = img[src + idx[t + j]];
+                        }
                     }
                 }
             }
         });
         return col;
+    }
+
+    /** The adjoint of {@link #lowerBatch}: dx = scatter-add of dcol [rows, N·P]. */
+    private static void scatterBatch(Shape s, Lowering low, float[] dcol, float[] dx) {
+        int p = s.colCols();
+        int n = s.n();
+        int ld = n * p;
+        int rows = low.rows();
+        int inSize = s.c() * s.h() * s.w();
+        int[] idx = low.idx();
+        int group = groupSize(inSize);
+        int groups = (n + group - 1) / group;
+        Parallel.forRange(groups, 1, (lo, hi) -> {
+            for (int gi = lo; gi < hi; gi++) {
+                int i0 = gi * group;
+                int gn = Math.min(group, n - i0);
+                java.util.Arrays.fill(dx, i0 * inSize, (i0 + gn) * inSize, 0f);
+                for (int r = 0; r < rows; r++) {
+                    int t = r * p;
+                    for (int i = 0; i < gn; i++) {
+                        int src = r * ld + (i0 + i) * p;
+                        int base = (i0 + i) * inSize;
+                        for (int j = 0; j < p; j++) {
+                            // a branch, not a dump cell: every padding entry adding into one
+                            // cell would chain on that store
+                            int v = idx[t + j];
+                            if (v < inSize) {
+                                dx[base + v] += dcol[src + j];
+                            }
+                        }
+                    }
+                }
+            }
+        });
     }
 
     private static void forwardBatched(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu,
@@ -255,23 +311,7 @@ public final class Convolution {
         if (dx != null) {
             float[] dcol = col; // the lowered input is no longer needed: reuse its memory
             Gemm.sgemm(true, false, k, ld, outC, low.weights(w, outC, kFull, 2), 0, k, dyt, 0, ld, dcol, 0, ld, false);
-            int[] idx = low.idx();
-            Parallel.forRange(s.n(), 1, (lo, hi) -> {
-                for (int i = lo; i < hi; i++) {
-                    // the adjoint of the gather: scatter-add
-                    int base = i * inSize;
-                    java.util.Arrays.fill(dx, base, base + inSize, 0f);
-                    for (int r = 0; r < k; r++) {
-                        int src = r * ld + i * p;
-                        for (int j = 0; j < p; j++) {
-                            int v = idx[r * p + j];
-                            if (v >= 0) {
-                                dx[base + v] += dcol[src + j];
-                            }
-                        }
-                    }
-                }
-            });
+            scatterBatch(s, low, dcol, dx);
         }
     }
 

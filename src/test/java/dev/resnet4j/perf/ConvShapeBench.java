@@ -11,7 +11,7 @@ import java.util.Random;
 /**
  * Forward and backward time of each distinct resnet18 convolution at one input size and
  * batch, on the calling thread's CPU clock (1 thread: immune to other load on the machine).
- * Args: input size (28, 32, 224), batch, channels of the stem input, reps.
+ * Args: input size (28, 32, 224), batch, channels of the stem input, reps, [index of one conv].
  */
 public final class ConvShapeBench {
     private ConvShapeBench() {
@@ -22,6 +22,7 @@ public final class ConvShapeBench {
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 128;
         int inC = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         int reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        int only = args.length > 4 ? Integer.parseInt(args[4]) : -1; // index of one convolution
         Parallel.setThreads(1);
         ThreadMXBean tm = ManagementFactory.getThreadMXBean();
         int h = (size + 6 - 7) / 2 + 1;
@@ -41,7 +42,11 @@ public final class ConvShapeBench {
         }
         Random r = new Random(1);
         double totF = 0, totB = 0;
-        for (int[] cv : all) {
+        for (int ci = 0; ci < all.size(); ci++) {
+            int[] cv = all.get(ci);
+            if (only >= 0 && ci != only) {
+                continue;
+            }
             Convolution.Shape s = new Convolution.Shape(n, cv[0], cv[1], cv[1], cv[2], cv[3], cv[3], cv[4], cv[5]);
             float[] x = rand(r, n * cv[0] * cv[1] * cv[1]);
             float[] w = rand(r, cv[2] * cv[0] * cv[3] * cv[3]);
