@@ -37,17 +37,7 @@ public final class Pooling {
                 int xBase = pl * h * w;
                 int yBase = pl * oh * ow;
                 for (int iy = 0; iy < h; iy++) {
-                    int row = xBase + iy * w;
-                    for (int ox = 0; ox < ow; ox++) {
-                        int x0 = ox * stride - pad;
-                        int xs = Math.max(x0, 0);
-                        int xe = Math.min(x0 + kernel, w);
-                        float best = Float.NEGATIVE_INFINITY;
-                        for (int ix = xs; ix < xe; ix++) {
-                            best = Math.max(best, x[row + ix]);
-                        }
-                        rows[iy * ow + ox] = best;
-                    }
+                    rowMax(x, xBase + iy * w, w, kernel, stride, pad, rows, iy * ow, ow);
                 }
                 for (int oy = 0; oy < oh; oy++) {
                     int y0 = oy * stride - pad;
@@ -64,6 +54,40 @@ public final class Pooling {
                 }
             }
         });
+    }
+
+    /**
+     * dst[d + ox] = max of src[row + ox·stride − pad + (0 .. kernel)] within the row, for ox in
+     * [0, ow). Windows that lie inside the row (all but the edges) take an unrolled path for
+     * ResNet's 3-wide kernel: a generic short loop costs several times the arithmetic here.
+     */
+    private static void rowMax(float[] src, int row, int w, int kernel, int stride, int pad, float[] dst, int d,
+                               int ow) {
+        // the first and last window lying inside the row
+        int first = (pad + stride - 1) / stride;
+        int last = w - kernel + pad < 0 ? -1 : Math.min(ow - 1, (w - kernel + pad) / stride);
+        if (kernel != 3 || first > last) {
+            first = ow;
+            last = ow - 1;
+        }
+        for (int ox = 0; ox < ow; ox++) {
+            if (ox == first) {
+                for (int s = row + ox * stride - pad; ox <= last; ox++, s += stride) {
+                    dst[d + ox] = Math.max(Math.max(src[s], src[s + 1]), src[s + 2]);
+                }
+                if (ox >= ow) {
+                    break;
+                }
+            }
+            int x0 = ox * stride - pad;
+            int xs = Math.max(x0, 0);
+            int xe = Math.min(x0 + kernel, w);
+            float best = Float.NEGATIVE_INFINITY;
+            for (int ix = xs; ix < xe; ix++) {
+                best = Math.max(best, src[row + ix]);
+            }
+            dst[d + ox] = best;
+        }
     }
 
     /**

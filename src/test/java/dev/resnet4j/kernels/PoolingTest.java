@@ -11,7 +11,7 @@ class PoolingTest {
     @Test
     void valuesMatchTheDefinitionIncludingNaN() {
         Random rnd = new Random(4);
-        int[][] cases = {{3, 2, 1, 9, 9}, {3, 2, 1, 112, 112}, {2, 2, 0, 7, 6}, {3, 1, 1, 5, 4}, {1, 1, 0, 3, 3}, {3, 3, 1, 2, 2}};
+        int[][] cases = {{3, 2, 1, 9, 9}, {3, 2, 1, 112, 112}, {2, 2, 0, 7, 6}, {3, 1, 1, 5, 4}, {1, 1, 0, 3, 3}, {3, 3, 1, 2, 2}, {3, 2, 0, 3, 7}, {3, 2, 1, 1, 1}, {3, 1, 0, 4, 3}};
         for (int[] t : cases) {
             int k = t[0], s = t[1], p = t[2], h = t[3], w = t[4];
             int planes = 5;
