@@ -95,8 +95,11 @@ public final class Convolution {
 
     /**
      * For small feature maps, the lowering of one image as a table: entry q·P + j is the offset
-     * in the image that column-matrix entry (q, j) reads, or C·H·W for padding: one past the
-     * image, where the gather keeps a zero so it needs no branch. One gather loop then replaces thousands of tiny row copies (a 7×7 map has
+     * in the image that column-matrix entry (q, j) reads, or C·H·W + j for padding: past the
+     * image, in a tail of P cells that reads as zero for the gather and takes the padding's
+     * share for the scatter, so neither loop needs a branch (one cell per column j, so those
+     * adds do not all chain on one store). One gather loop then replaces thousands of tiny row
+     * copies (a 7×7 map has
      * 7-float rows; a 1×1 map, 1-float rows).
      *
      * <p>Rows that read only padding (a 3×3 kernel over a 1×1 map has 8 such taps per channel)
@@ -127,7 +130,8 @@ public final class Convolution {
                             for (int ox = 0; ox < g.ow(); ox++) {
                                 int ix = ox * g.stride() - g.pad() + kj;
                                 boolean inside = iy >= 0 && iy < g.h() && ix >= 0 && ix < g.w();
-                                full[rows * p + oy * g.ow() + ox] = inside ? (ci * g.h() + iy) * g.w() + ix : pad;
+                                int j = oy * g.ow() + ox;
+                                full[rows * p + j] = inside ? (ci * g.h() + iy) * g.w() + ix : pad + j;
                                 any |= inside;
                             }
                         }
@@ -165,7 +169,7 @@ public final class Convolution {
      * image would touch all K rows, a page apart for the larger maps: a TLB miss per row.
      */
     private static int groupSize(int inSize) {
-        return Math.max(1, (64 << 10) / Math.max(1, inSize + 1));
+        return Math.max(1, (64 << 10) / inSize);
     }
 
     /** Lowers every image into one [rows, N·P] matrix; workers split the image groups. */
@@ -180,19 +184,20 @@ public final class Convolution {
         int groups = (n + group - 1) / group;
         Parallel.forRange(groups, 1, (lo, hi) -> {
             // the group's images with a zero after each, for the table's padding entries
-            float[] img = scratch(3, group * (inSize + 1));
+            int stride = inSize + p;
+            float[] img = scratch(3, group * stride);
             for (int gi = lo; gi < hi; gi++) {
                 int i0 = gi * group;
                 int gn = Math.min(group, n - i0);
                 for (int i = 0; i < gn; i++) {
-                    System.arraycopy(x, (i0 + i) * inSize, img, i * (inSize + 1), inSize);
-                    img[i * (inSize + 1) + inSize] = 0f;
+                    System.arraycopy(x, (i0 + i) * inSize, img, i * stride, inSize);
+                    java.util.Arrays.fill(img, i * stride + inSize, (i + 1) * stride, 0f);
                 }
                 for (int r = 0; r < rows; r++) {
                     int t = r * p;
                     for (int i = 0; i < gn; i++) {
                         int dst = r * ld + (i0 + i) * p;
-                        int src = i * (inSize + 1);
+                        int src = i * stride;
                         for (int j = 0; j < p; j++) {
                             col[dst + j] = img[src + idx[t + j]];
                         }
@@ -214,24 +219,24 @@ public final class Convolution {
         int group = groupSize(inSize);
         int groups = (n + group - 1) / group;
         Parallel.forRange(groups, 1, (lo, hi) -> {
+            int stride = inSize + p;
+            float[] acc = scratch(3, group * stride);
             for (int gi = lo; gi < hi; gi++) {
                 int i0 = gi * group;
                 int gn = Math.min(group, n - i0);
-                java.util.Arrays.fill(dx, i0 * inSize, (i0 + gn) * inSize, 0f);
+                java.util.Arrays.fill(acc, 0, gn * stride, 0f);
                 for (int r = 0; r < rows; r++) {
                     int t = r * p;
                     for (int i = 0; i < gn; i++) {
                         int src = r * ld + (i0 + i) * p;
-                        int base = (i0 + i) * inSize;
+                        int base = i * stride;
                         for (int j = 0; j < p; j++) {
-                            // a branch, not a dump cell: every padding entry adding into one
-                            // cell would chain on that store
-                            int v = idx[t + j];
-                            if (v < inSize) {
-                                dx[base + v] += dcol[src + j];
-                            }
+                            acc[base + idx[t + j]] += dcol[src + j];
                         }
                     }
+                }
+                for (int i = 0; i < gn; i++) {
+                    System.arraycopy(acc, i * stride, dx, (i0 + i) * inSize, inSize);
                 }
             }
         });
