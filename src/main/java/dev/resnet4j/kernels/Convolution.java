@@ -348,6 +348,35 @@ public final class Convolution {
         int p = s.colCols();
         int inSize = s.c() * s.h() * s.w();
         int outSize = s.outC() * p;
+        if (s.n() < Parallel.threads()) {
+            // Fewer images than workers (batch-1 inference): split each image's lowering over
+            // its channels and its epilogue over the output channels; the GEMM splits itself.
+            // Otherwise those passes run on one core while the others wait.
+            for (int i = 0; i < s.n(); i++) {
+                float[] col = x;
+                int colOff = i * inSize;
+                if (!s.direct()) {
+                    float[] lowered = scratch(0, k * p);
+                    int xi = i * inSize;
+                    int plane = s.h() * s.w();
+                    int rowsPerChannel = s.kh() * s.kw() * p;
+                    Parallel.forRange(s.c(), 1, (lo, hi) -> Conv2dKernels.im2col(x, xi + lo * plane, hi - lo, s.h(), s.w(),
+                            s.kh(), s.kw(), s.stride(), s.pad(), lowered, lo * rowsPerChannel));
+                    col = lowered;
+                    colOff = 0;
+                }
+                Gemm.sgemm(false, false, s.outC(), p, k, w, 0, k, col, colOff, p, y, i * outSize, p, false);
+                if (bias != null || residual != null || relu) {
+                    int yi = i * outSize;
+                    Parallel.forRange(s.outC(), 1, (lo, hi) -> {
+                        for (int o = lo; o < hi; o++) {
+                            epilogueRow(y, yi + o * p, y, yi + o * p, p, bias == null ? 0f : bias[o], residual, relu);
+                        }
+                    });
+                }
+            }
+            return;
+        }
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 float[] col;
