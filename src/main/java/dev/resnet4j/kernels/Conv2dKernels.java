@@ -8,8 +8,8 @@ package dev.resnet4j.kernels;
  * <p>Both work row by row of the column matrix: for a fixed (channel, ki, kj) and output row,
  * the valid output columns form one contiguous range, so the inner loop has no bounds tests
  * and, at stride 1, is a plain array copy. A 1×1, stride-1, unpadded convolution needs no
- * im2col at all: the input already is the column matrix ({@link #isPointwise}, used by
- * {@link #forward}).
+ * im2col at all: the input already is the column matrix ({@link #isPointwise}). The
+ * convolution itself (per-image and batched GEMMs, backward) is {@link Convolution}.
  */
 public final class Conv2dKernels {
     private Conv2dKernels() {
@@ -92,24 +92,6 @@ public final class Conv2dKernels {
                     }
                 }
             }
-        }
-    }
-
-    /**
-     * One image's convolution: y[OC, OH·OW] (at yOff) = w[OC, C·kh·kw] × im2col(x), or += with
-     * {@code accumulate}. {@code col} is scratch of at least C·kh·kw·OH·OW floats; it is not
-     * touched for pointwise convolutions, which multiply the input directly.
-     */
-    public static void forward(float[] x, int xOff, int C, int H, int W,
-                               float[] w, int wOff, int OC, int kh, int kw, int stride, int pad,
-                               float[] col, float[] y, int yOff, boolean accumulate) {
-        int n = outSize(H, kh, stride, pad) * outSize(W, kw, stride, pad);
-        int k = C * kh * kw;
-        if (isPointwise(kh, kw, stride, pad)) {
-            Gemm.sgemm(false, false, OC, n, k, w, wOff, k, x, xOff, n, y, yOff, n, accumulate);
-        } else {
-            im2col(x, xOff, C, H, W, kh, kw, stride, pad, col, 0);
-            Gemm.sgemm(false, false, OC, n, k, w, wOff, k, col, 0, n, y, yOff, n, accumulate);
         }
     }
 

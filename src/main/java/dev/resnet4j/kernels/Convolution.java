@@ -9,7 +9,8 @@ import dev.resnet4j.tensor.Parallel;
  * {@code col = im2col(x)} is [C·kh·kw, OH·OW]; {@code y = W·col}; {@code dW += dy·colᵀ};
  * {@code dx = col2im(Wᵀ·dy)}. A 1×1 stride-1 unpadded convolution needs no lowering at all:
  * the image itself is the column matrix. Work is split over the batch; per-thread scratch
- * buffers are reused across calls.
+ * buffers are reused across calls. The per-image lowering is {@link Conv2dKernels}'; small
+ * maps use a gather table over the whole batch instead.
  */
 public final class Convolution {
     private Convolution() {
@@ -18,11 +19,11 @@ public final class Convolution {
     /** Geometry of one convolution; computes output sizes once. */
     public record Shape(int n, int c, int h, int w, int outC, int kh, int kw, int stride, int pad) {
         public int oh() {
-            return (h + 2 * pad - kh) / stride + 1;
+            return Conv2dKernels.outSize(h, kh, stride, pad);
         }
 
         public int ow() {
-            return (w + 2 * pad - kw) / stride + 1;
+            return Conv2dKernels.outSize(w, kw, stride, pad);
         }
 
         int colRows() {
@@ -34,13 +35,17 @@ public final class Convolution {
         }
 
         boolean direct() {
-            return kh == 1 && kw == 1 && stride == 1 && pad == 0;
+            return Conv2dKernels.isPointwise(kh, kw, stride, pad);
         }
     }
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
-    /** A per-thread buffer of at least {@code size} floats (slot 0 or 1), grown on demand. */
+    /**
+     * A per-thread buffer of at least {@code size} floats, grown on demand. Slots 0–2 hold a
+     * convolution's operands; slot 3 one image inside a parallel loop (a worker may be the
+     * thread that called, with slots 0–2 in use).
+     */
     static float[] scratch(int slot, int size) {
         float[][] s = SCRATCH.get();
         if (s[slot].length < size) {
@@ -48,6 +53,32 @@ public final class Convolution {
         }
         return s[slot];
     }
+
+    /**
+     * The lowered input of a batched forward, kept by the caller (a Conv2d) so the backward
+     * that follows multiplies it again instead of lowering x a second time. The buffer is
+     * allocated once and reused. A lowering larger than {@link #KEEP_MAX_BYTES} (set with
+     * {@code -Dresnet4j.conv.keepMB}, 0 to disable) is not kept, and backward recomputes it.
+     * resnet18 at batch 128 on 28–32 px inputs keeps about 150 MB in all.
+     */
+    public static final class Saved {
+        private float[] col = new float[0];
+        private Shape shape;
+        private float[] input;
+
+        /** This buffer grown to {@code size} floats, or null when that is over the limit. */
+        private float[] claim(int size) {
+            if (4L * size > KEEP_MAX_BYTES) {
+                return null;
+            }
+            if (col.length < size) {
+                col = new float[size];
+            }
+            return col;
+        }
+    }
+
+    static final long KEEP_MAX_BYTES = Long.getLong("resnet4j.conv.keepMB", 64) << 20;
 
     /**
      * Below this many output pixels per image, the whole batch is lowered into one column
@@ -60,54 +91,116 @@ public final class Convolution {
         return s.n() > 1 && s.colCols() < BATCHED_BELOW;
     }
 
-    private static final java.util.Map<Shape, int[]> GATHER = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Map<Shape, Lowering> LOWERINGS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
-     * For small feature maps, the lowering as a table: entry r·P + j is the offset in the image
-     * that column-matrix entry (r, j) reads, or −1 for padding. One gather loop then replaces
-     * thousands of tiny row copies (a 7×7 map has 7-float rows; a 1×1 map, 1-float rows).
+     * For small feature maps, the lowering of one image as a table: entry q·P + j is the offset
+     * in the image that column-matrix entry (q, j) reads, or C·H·W + j for padding: past the
+     * image, in a tail of P cells that reads as zero for the gather and takes the padding's
+     * share for the scatter, so neither loop needs a branch (one cell per column j, so those
+     * adds do not all chain on one store). One gather loop then replaces thousands of tiny row
+     * copies (a 7×7 map has
+     * 7-float rows; a 1×1 map, 1-float rows).
+     *
+     * <p>Rows that read only padding (a 3×3 kernel over a 1×1 map has 8 such taps per channel)
+     * are left out: {@code live} lists the rows of the full [C·kh·kw] lowering that remain, or
+     * is null when all do. Their weights multiply zeros, so dropping them changes no result
+     * and, on ResNet's last stage at 28–32 px inputs, removes 8/9 of the work.
      */
-    private static int[] gatherTable(Shape s) {
-        Shape key = new Shape(1, s.c(), s.h(), s.w(), 1, s.kh(), s.kw(), s.stride(), s.pad());
-        return GATHER.computeIfAbsent(key, g -> {
+    private record Lowering(int rows, int[] idx, int[] live) {
+        static Lowering of(Shape s) {
+            Shape key = new Shape(1, s.c(), s.h(), s.w(), 1, s.kh(), s.kw(), s.stride(), s.pad());
+            return LOWERINGS.computeIfAbsent(key, Lowering::build);
+        }
+
+        private static Lowering build(Shape g) {
             int p = g.colCols();
-            int[] idx = new int[g.colRows() * p];
+            int k = g.colRows();
+            int[] full = new int[k * p];
+            int[] live = new int[k];
+            int rows = 0;
+            int pad = g.c() * g.h() * g.w();
             for (int ci = 0; ci < g.c(); ci++) {
                 for (int ki = 0; ki < g.kh(); ki++) {
                     for (int kj = 0; kj < g.kw(); kj++) {
-                        int row = ((ci * g.kh() + ki) * g.kw() + kj) * p;
+                        int r = (ci * g.kh() + ki) * g.kw() + kj;
+                        boolean any = false;
                         for (int oy = 0; oy < g.oh(); oy++) {
                             int iy = oy * g.stride() - g.pad() + ki;
                             for (int ox = 0; ox < g.ow(); ox++) {
                                 int ix = ox * g.stride() - g.pad() + kj;
                                 boolean inside = iy >= 0 && iy < g.h() && ix >= 0 && ix < g.w();
-                                idx[row + oy * g.ow() + ox] = inside ? (ci * g.h() + iy) * g.w() + ix : -1;
+                                int j = oy * g.ow() + ox;
+                                full[rows * p + j] = inside ? (ci * g.h() + iy) * g.w() + ix : pad + j;
+                                any |= inside;
                             }
+                        }
+                        if (any) {
+                            live[rows++] = r;
                         }
                     }
                 }
             }
-            return idx;
-        });
+            if (rows == k) {
+                return new Lowering(k, full, null);
+            }
+            return new Lowering(rows, java.util.Arrays.copyOf(full, rows * p), java.util.Arrays.copyOf(live, rows));
+        }
+
+        /** w[outC, C·kh·kw] restricted to the live columns, [outC, rows] (w itself if all live). */
+        float[] weights(float[] w, int outC, int k, int slot) {
+            if (live == null) {
+                return w;
+            }
+            float[] wl = scratch(slot, outC * rows);
+            for (int o = 0; o < outC; o++) {
+                for (int q = 0; q < rows; q++) {
+                    wl[o * rows + q] = w[o * k + live[q]];
+                }
+            }
+            return wl;
+        }
     }
 
-    /** Lowers every image into one [K, N·P] matrix (workers split the rows). */
-    private static float[] lowerBatch(Shape s, float[] x, int slot) {
-        int k = s.colRows();
+    /**
+     * Images per group in the batched gather and scatter: a group's images (≤ 256 KiB) stay
+     * in L2 while every row of the table is applied to them, and each row of the column
+     * matrix is then written (or read) as one run of group·P floats. Image by image, each
+     * image would touch all K rows, a page apart for the larger maps: a TLB miss per row.
+     */
+    private static int groupSize(int inSize) {
+        return Math.max(1, (64 << 10) / inSize);
+    }
+
+    /** Lowers every image into one [rows, N·P] matrix; workers split the image groups. */
+    private static float[] lowerBatch(Shape s, Lowering low, float[] x, float[] col) {
         int p = s.colCols();
         int n = s.n();
         int ld = n * p;
-        float[] col = scratch(slot, k * ld);
+        int rows = low.rows();
         int inSize = s.c() * s.h() * s.w();
-        int[] idx = gatherTable(s);
-        Parallel.forRange(k, 8, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                for (int i = 0; i < n; i++) {
-                    int dst = r * ld + i * p;
-                    int src = i * inSize;
-                    for (int j = 0; j < p; j++) {
-                        int v = idx[r * p + j];
-                        col[dst + j] = v < 0 ? 0f : x[src + v];
+        int[] idx = low.idx();
+        int group = groupSize(inSize);
+        int groups = (n + group - 1) / group;
+        Parallel.forRange(groups, 1, (lo, hi) -> {
+            // the group's images with a zero after each, for the table's padding entries
+            int stride = inSize + p;
+            float[] img = scratch(3, group * stride);
+            for (int gi = lo; gi < hi; gi++) {
+                int i0 = gi * group;
+                int gn = Math.min(group, n - i0);
+                for (int i = 0; i < gn; i++) {
+                    System.arraycopy(x, (i0 + i) * inSize, img, i * stride, inSize);
+                    java.util.Arrays.fill(img, i * stride + inSize, (i + 1) * stride, 0f);
+                }
+                for (int r = 0; r < rows; r++) {
+                    int t = r * p;
+                    for (int i = 0; i < gn; i++) {
+                        int dst = r * ld + (i0 + i) * p;
+                        int src = i * stride;
+                        for (int j = 0; j < p; j++) {
+                            col[dst + j] = img[src + idx[t + j]];
+                        }
                     }
                 }
             }
@@ -115,14 +208,55 @@ public final class Convolution {
         return col;
     }
 
-    private static void forwardBatched(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y) {
-        int k = s.colRows();
+    /** The adjoint of {@link #lowerBatch}: dx = scatter-add of dcol [rows, N·P]. */
+    private static void scatterBatch(Shape s, Lowering low, float[] dcol, float[] dx) {
+        int p = s.colCols();
+        int n = s.n();
+        int ld = n * p;
+        int rows = low.rows();
+        int inSize = s.c() * s.h() * s.w();
+        int[] idx = low.idx();
+        int group = groupSize(inSize);
+        int groups = (n + group - 1) / group;
+        Parallel.forRange(groups, 1, (lo, hi) -> {
+            int stride = inSize + p;
+            float[] acc = scratch(3, group * stride);
+            for (int gi = lo; gi < hi; gi++) {
+                int i0 = gi * group;
+                int gn = Math.min(group, n - i0);
+                java.util.Arrays.fill(acc, 0, gn * stride, 0f);
+                for (int r = 0; r < rows; r++) {
+                    int t = r * p;
+                    for (int i = 0; i < gn; i++) {
+                        int src = r * ld + (i0 + i) * p;
+                        int base = i * stride;
+                        for (int j = 0; j < p; j++) {
+                            acc[base + idx[t + j]] += dcol[src + j];
+                        }
+                    }
+                }
+                for (int i = 0; i < gn; i++) {
+                    System.arraycopy(acc, i * stride, dx, (i0 + i) * inSize, inSize);
+                }
+            }
+        });
+    }
+
+    private static void forwardBatched(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu,
+                                       float[] y, Saved keep) {
+        Lowering low = Lowering.of(s);
+        int k = low.rows();
         int p = s.colCols();
         int ld = s.n() * p;
         int outC = s.outC();
-        float[] col = lowerBatch(s, x, 0);
+        float[] col = keep == null ? null : keep.claim(k * ld);
+        if (keep != null) {
+            keep.shape = col == null ? null : s;
+            keep.input = col == null ? null : x;
+        }
+        col = lowerBatch(s, low, x, col != null ? col : scratch(0, k * ld));
         float[] out = scratch(1, outC * ld);
-        Gemm.sgemm(false, false, outC, ld, k, w, 0, k, col, 0, ld, out, 0, ld, false);
+        Gemm.sgemm(false, false, outC, ld, k, low.weights(w, outC, s.colRows(), 2), 0, k, col, 0, ld, out, 0, ld, false);
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 for (int o = 0; o < outC; o++) {
@@ -143,13 +277,22 @@ public final class Convolution {
         }
     }
 
-    private static void backwardBatched(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw) {
-        int k = s.colRows();
+    private static void backwardBatched(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, Saved keep) {
+        Lowering low = Lowering.of(s);
+        int k = low.rows();
+        int kFull = s.colRows();
         int p = s.colCols();
         int ld = s.n() * p;
         int outC = s.outC();
         int inSize = s.c() * s.h() * s.w();
-        float[] col = lowerBatch(s, x, 0);
+        float[] col;
+        if (keep != null && s.equals(keep.shape) && keep.input == x) {
+            col = keep.col;
+            keep.shape = null; // consumed: its memory becomes the input gradient's columns below
+            keep.input = null;
+        } else {
+            col = lowerBatch(s, low, x, scratch(0, k * ld));
+        }
         float[] dyt = scratch(1, outC * ld);
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
@@ -158,27 +301,22 @@ public final class Convolution {
                 }
             }
         });
-        Gemm.sgemm(false, true, outC, k, ld, dyt, 0, ld, col, 0, ld, dw, 0, k, true);
+        int[] live = low.live();
+        if (live == null) {
+            Gemm.sgemm(false, true, outC, k, ld, dyt, 0, ld, col, 0, ld, dw, 0, k, true);
+        } else {
+            float[] dwl = scratch(2, outC * k);
+            Gemm.sgemm(false, true, outC, k, ld, dyt, 0, ld, col, 0, ld, dwl, 0, k, false);
+            for (int o = 0; o < outC; o++) {
+                for (int q = 0; q < k; q++) {
+                    dw[o * kFull + live[q]] += dwl[o * k + q];
+                }
+            }
+        }
         if (dx != null) {
             float[] dcol = col; // the lowered input is no longer needed: reuse its memory
-            Gemm.sgemm(true, false, k, ld, outC, w, 0, k, dyt, 0, ld, dcol, 0, ld, false);
-            int[] idx = gatherTable(s);
-            Parallel.forRange(s.n(), 1, (lo, hi) -> {
-                for (int i = lo; i < hi; i++) {
-                    // the adjoint of the gather: scatter-add (dx arrives zeroed)
-                    int base = i * inSize;
-                    java.util.Arrays.fill(dx, base, base + inSize, 0f);
-                    for (int r = 0; r < k; r++) {
-                        int src = r * ld + i * p;
-                        for (int j = 0; j < p; j++) {
-                            int v = idx[r * p + j];
-                            if (v >= 0) {
-                                dx[base + v] += dcol[src + j];
-                            }
-                        }
-                    }
-                }
-            });
+            Gemm.sgemm(true, false, k, ld, outC, low.weights(w, outC, kFull, 2), 0, k, dyt, 0, ld, dcol, 0, ld, false);
+            scatterBatch(s, low, dcol, dx);
         }
     }
 
@@ -193,14 +331,52 @@ public final class Convolution {
      * the separate BN, add and ReLU passes.
      */
     public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y) {
+        forward(s, x, w, bias, residual, relu, y, null);
+    }
+
+    /**
+     * As above; when {@code keep} is non-null and the batched path runs, the lowered input is
+     * left in it for {@link #backward(Shape, float[], float[], float[], float[], float[], float[], Saved)}.
+     */
+    public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y,
+                               Saved keep) {
         if (batched(s)) {
-            forwardBatched(s, x, w, bias, residual, relu, y);
+            forwardBatched(s, x, w, bias, residual, relu, y, keep);
             return;
         }
         int k = s.colRows();
         int p = s.colCols();
         int inSize = s.c() * s.h() * s.w();
         int outSize = s.outC() * p;
+        if (s.n() < Parallel.threads()) {
+            // Fewer images than workers (batch-1 inference): split each image's lowering over
+            // its channels and its epilogue over the output channels; the GEMM splits itself.
+            // Otherwise those passes run on one core while the others wait.
+            for (int i = 0; i < s.n(); i++) {
+                float[] col = x;
+                int colOff = i * inSize;
+                if (!s.direct()) {
+                    float[] lowered = scratch(0, k * p);
+                    int xi = i * inSize;
+                    int plane = s.h() * s.w();
+                    int rowsPerChannel = s.kh() * s.kw() * p;
+                    Parallel.forRange(s.c(), 1, (lo, hi) -> Conv2dKernels.im2col(x, xi + lo * plane, hi - lo, s.h(), s.w(),
+                            s.kh(), s.kw(), s.stride(), s.pad(), lowered, lo * rowsPerChannel));
+                    col = lowered;
+                    colOff = 0;
+                }
+                Gemm.sgemm(false, false, s.outC(), p, k, w, 0, k, col, colOff, p, y, i * outSize, p, false);
+                if (bias != null || residual != null || relu) {
+                    int yi = i * outSize;
+                    Parallel.forRange(s.outC(), 1, (lo, hi) -> {
+                        for (int o = lo; o < hi; o++) {
+                            epilogueRow(y, yi + o * p, y, yi + o * p, p, bias == null ? 0f : bias[o], residual, relu);
+                        }
+                    });
+                }
+            }
+            return;
+        }
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 float[] col;
@@ -211,7 +387,7 @@ public final class Convolution {
                 } else {
                     col = scratch(0, k * p);
                     colOff = 0;
-                    im2col(x, i * inSize, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), col);
+                    Conv2dKernels.im2col(x, i * inSize, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), col, 0);
                 }
                 Gemm.sgemm(false, false, s.outC(), p, k, w, 0, k, col, colOff, p, y, i * outSize, p, false);
                 epilogue(y, i * outSize, y, i * outSize, s.outC(), p, bias, residual, relu);
@@ -234,8 +410,17 @@ public final class Convolution {
      * Backward: dx = ∂L/∂x (may be null to skip), dw += ∂L/∂w, dbias += ∂L/∂b (may be null).
      */
     public static void backward(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] dbias) {
+        backward(s, x, w, dy, dx, dw, dbias, null);
+    }
+
+    /**
+     * As above, reusing the lowered input a forward left in {@code keep} (if it is there and
+     * for the same shape; x must be the array that forward lowered, unchanged since).
+     */
+    public static void backward(Shape s, float[] x, float[] w, float[] dy, float[] dx, float[] dw, float[] dbias,
+                                Saved keep) {
         if (batched(s)) {
-            backwardBatched(s, x, w, dy, dx, dw);
+            backwardBatched(s, x, w, dy, dx, dw, keep);
             addBiasGradient(s, dy, dbias);
             return;
         }
@@ -259,7 +444,7 @@ public final class Convolution {
                 } else {
                     col = scratch(0, k * p);
                     colOff = 0;
-                    im2col(x, i * inSize, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), col);
+                    Conv2dKernels.im2col(x, i * inSize, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), col, 0);
                 }
                 Gemm.sgemm(false, true, s.outC(), k, p, dy, i * outSize, p, col, colOff, p, dwLocal, 0, k, true);
                 if (dx != null) {
@@ -268,7 +453,8 @@ public final class Convolution {
                     } else {
                         float[] dcol = scratch(1, k * p);
                         Gemm.sgemm(true, false, k, p, s.outC(), w, 0, k, dy, i * outSize, p, dcol, 0, p, false);
-                        col2im(dcol, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), s.oh(), s.ow(), dx, i * inSize);
+                        java.util.Arrays.fill(dx, i * inSize, (i + 1) * inSize, 0f);
+                        Conv2dKernels.col2im(dcol, 0, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), dx, i * inSize);
                     }
                 }
             }
@@ -303,88 +489,6 @@ public final class Convolution {
                         sum += dy[base + j];
                     }
                     dbias[o] += (float) sum;
-                }
-            }
-        }
-    }
-
-    /** Lowers one image [C,H,W] at {@code xOff} to col [C·kh·kw, oh·ow]; padding reads as 0. */
-    public static void im2col(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
-                              int oh, int ow, float[] col) {
-        im2col(x, xOff, c, h, w, kh, kw, stride, pad, oh, ow, col, 0, oh * ow);
-    }
-
-    /** As above, writing row r of the column matrix at {@code colOff + r·ld} (ld ≥ oh·ow). */
-    public static void im2col(float[] x, int xOff, int c, int h, int w, int kh, int kw, int stride, int pad,
-                              int oh, int ow, float[] col, int colOff, int ld) {
-        for (int ci = 0; ci < c; ci++) {
-            int xc = xOff + ci * h * w;
-            for (int ki = 0; ki < kh; ki++) {
-                for (int kj = 0; kj < kw; kj++) {
-                    int row = colOff + ((ci * kh + ki) * kw + kj) * ld;
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * stride - pad + ki;
-                        int dst = row + oy * ow;
-                        if (iy < 0 || iy >= h) {
-                            java.util.Arrays.fill(col, dst, dst + ow, 0f);
-                            continue;
-                        }
-                        int src = xc + iy * w;
-                        if (stride == 1) {
-                            int ix0 = -pad + kj;
-                            // contiguous middle part, zero edges
-                            int lo = Math.max(0, -ix0);
-                            int hi = Math.min(ow, w - ix0);
-                            for (int ox = 0; ox < Math.min(lo, ow); ox++) {
-                                col[dst + ox] = 0f;
-                            }
-                            if (hi > lo) {
-                                System.arraycopy(x, src + ix0 + lo, col, dst + lo, hi - lo);
-                            }
-                            for (int ox = Math.max(hi, lo); ox < ow; ox++) {
-                                col[dst + ox] = 0f;
-                            }
-                        } else {
-                            for (int ox = 0; ox < ow; ox++) {
-                                int ix = ox * stride - pad + kj;
-                                col[dst + ox] = (ix >= 0 && ix < w) ? x[src + ix] : 0f;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** Adjoint of {@link #im2col}: adds col's entries back into image [C,H,W] at {@code xOff}. */
-    public static void col2im(float[] col, int c, int h, int w, int kh, int kw, int stride, int pad,
-                              int oh, int ow, float[] x, int xOff) {
-        col2im(col, 0, oh * ow, c, h, w, kh, kw, stride, pad, oh, ow, x, xOff);
-    }
-
-    /** As above, reading row r of the column matrix at {@code colOff + r·ld}. */
-    public static void col2im(float[] col, int colOff, int ld, int c, int h, int w, int kh, int kw, int stride, int pad,
-                              int oh, int ow, float[] x, int xOff) {
-        java.util.Arrays.fill(x, xOff, xOff + c * h * w, 0f);
-        for (int ci = 0; ci < c; ci++) {
-            int xc = xOff + ci * h * w;
-            for (int ki = 0; ki < kh; ki++) {
-                for (int kj = 0; kj < kw; kj++) {
-                    int row = colOff + ((ci * kh + ki) * kw + kj) * ld;
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * stride - pad + ki;
-                        if (iy < 0 || iy >= h) {
-                            continue;
-                        }
-                        int src = row + oy * ow;
-                        int dst = xc + iy * w;
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * stride - pad + kj;
-                            if (ix >= 0 && ix < w) {
-                                x[dst + ix] += col[src + ox];
-                            }
-                        }
-                    }
                 }
             }
         }

@@ -334,9 +334,8 @@ public final class Gemm {
                 int s = bOff + (pc + p) * ldb + jc;
                 int d = p * NR;
                 for (int jr = 0; jr < full; jr += NR, d += kc * NR) {
-                    for (int j = 0; j < NR; j++) {
-                        pb[d + j] = b[s + jr + j];
-                    }
+                    // an intrinsic copy: C2 does not vectorise the equivalent element loop here
+                    System.arraycopy(b, s + jr, pb, d, NR);
                 }
                 if (full < nc) {
                     System.arraycopy(b, s + full, pb, d, nc - full);
@@ -348,8 +347,22 @@ public final class Gemm {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int d0 = jr * kc;
-            // B stored N×K: read each column's k run contiguously, scatter with stride NR.
-            for (int j = 0; j < nr; j++) {
+            // B stored N×K: read the k runs of four columns at a time contiguously and write
+            // each k step's four values side by side (one store stream, not four NR apart).
+            int j = 0;
+            for (; j + 4 <= nr; j += 4) {
+                int s0 = bOff + (jc + jr + j) * ldb + pc;
+                int s1 = s0 + ldb;
+                int s2 = s1 + ldb;
+                int s3 = s2 + ldb;
+                for (int p = 0, d = d0 + j; p < kc; p++, d += NR) {
+                    pb[d] = b[s0 + p];
+                    pb[d + 1] = b[s1 + p];
+                    pb[d + 2] = b[s2 + p];
+                    pb[d + 3] = b[s3 + p];
+                }
+            }
+            for (; j < nr; j++) {
                 int s = bOff + (jc + jr + j) * ldb + pc;
                 for (int p = 0, d = d0 + j; p < kc; p++, d += NR) {
                     pb[d] = b[s + p];

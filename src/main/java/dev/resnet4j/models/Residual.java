@@ -1,5 +1,6 @@
 package dev.resnet4j.models;
 
+import dev.resnet4j.kernels.Elementwise;
 import dev.resnet4j.nn.Module;
 import dev.resnet4j.tensor.Tensor;
 
@@ -31,9 +32,7 @@ abstract class Residual extends Module {
         }
         float[] o = out.data();
         float[] r = identity.data();
-        for (int i = 0; i < o.length; i++) {
-            o[i] = Math.max(o[i] + r[i], 0f);
-        }
+        Elementwise.addRelu(o, r, o.length);
         output = out;
         return out;
     }
@@ -44,16 +43,12 @@ abstract class Residual extends Module {
         float[] g = gradOutput.data();
         Tensor masked = Tensor.zeros(output.shape());
         float[] m = masked.data();
-        for (int i = 0; i < o.length; i++) {
-            m[i] = o[i] > 0f ? g[i] : 0f;
-        }
+        Elementwise.reluMask(o, g, m, o.length);
         Tensor dx = backwardMain(masked);
         Tensor dShortcut = downsample != null ? downsample.backward(masked) : masked;
         float[] d = dx.data();
         float[] s = dShortcut.data();
-        for (int i = 0; i < d.length; i++) {
-            d[i] += s[i];
-        }
+        Elementwise.addInPlace(d, s, d.length);
         return dx;
     }
 

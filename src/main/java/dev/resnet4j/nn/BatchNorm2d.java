@@ -1,5 +1,6 @@
 package dev.resnet4j.nn;
 
+import dev.resnet4j.kernels.Elementwise;
 import dev.resnet4j.tensor.Parallel;
 import dev.resnet4j.tensor.Tensor;
 
@@ -9,7 +10,8 @@ import dev.resnet4j.tensor.Tensor;
  * <p>Training mode normalises with the batch's mean and biased variance and updates
  * {@code running_mean}/{@code running_var} (the latter with the unbiased variance, as PyTorch
  * does) and {@code num_batches_tracked}. Evaluation mode uses the running statistics. Sums
- * are accumulated in double so results track PyTorch's closely for large batches.
+ * are accumulated in double over short float blocks ({@link Elementwise#sum}) so results
+ * track PyTorch's closely for large batches.
  */
 public final class BatchNorm2d extends Module {
     public final int numFeatures;
@@ -66,19 +68,12 @@ public final class BatchNorm2d extends Module {
                 for (int ch = lo; ch < hi; ch++) {
                     double sum = 0;
                     for (int i = 0; i < n; i++) {
-                        int base = (i * c + ch) * hw;
-                        for (int j = 0; j < hw; j++) {
-                            sum += xd[base + j];
-                        }
+                        sum += Elementwise.sum(xd, (i * c + ch) * hw, hw);
                     }
                     double mu = sum / count;
                     double sq = 0;
                     for (int i = 0; i < n; i++) {
-                        int base = (i * c + ch) * hw;
-                        for (int j = 0; j < hw; j++) {
-                            double d = xd[base + j] - mu;
-                            sq += d * d;
-                        }
+                        sq += Elementwise.sumSquaredDeviation(xd, (i * c + ch) * hw, hw, (float) mu);
                     }
                     double var = sq / count;
                     mean[ch] = (float) mu;
@@ -131,17 +126,15 @@ public final class BatchNorm2d extends Module {
         Parallel.forRange(c, 1, (lo, hi) -> {
             for (int ch = lo; ch < hi; ch++) {
                 double sumDy = 0;
-                double sumDyXhat = 0;
+                double sumDyDev = 0;
                 float mu = mean[ch];
                 float is = invStd[ch];
                 for (int i = 0; i < n; i++) {
                     int base = (i * c + ch) * hw;
-                    for (int j = 0; j < hw; j++) {
-                        float d = dy[base + j];
-                        sumDy += d;
-                        sumDyXhat += d * ((xd[base + j] - mu) * is);
-                    }
+                    sumDy += Elementwise.sum(dy, base, hw);
+                    sumDyDev += Elementwise.sumProductDeviation(dy, xd, base, hw, mu);
                 }
+                double sumDyXhat = sumDyDev * is;
                 if (dg != null) {
                     dg[ch] += (float) sumDyXhat;
                 }

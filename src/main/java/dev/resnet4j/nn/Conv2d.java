@@ -16,6 +16,8 @@ public final class Conv2d extends Module {
     public final Parameter weight;
     public final Parameter bias;
     private Tensor input;
+    /** The lowered input of the last forward, reused by backward (small maps, within a budget). */
+    private final Convolution.Saved lowered = new Convolution.Saved();
 
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, boolean bias) {
         if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0) {
@@ -48,7 +50,8 @@ public final class Conv2d extends Module {
     public Tensor forward(Tensor x) {
         Convolution.Shape s = geometry(x);
         Tensor y = Tensor.zeros(s.n(), outChannels, s.oh(), s.ow());
-        Convolution.forward(s, x.data(), weight.data(), bias == null ? null : bias.data(), y.data());
+        Convolution.forward(s, x.data(), weight.data(), bias == null ? null : bias.data(), null, false, y.data(),
+                lowered);
         input = x;
         return y;
     }
@@ -59,7 +62,7 @@ public final class Conv2d extends Module {
         Tensor dx = Tensor.zeros(input.shape());
         Convolution.backward(s, input.data(), weight.data(), gradOutput.data(), dx.data(),
                 weight.requiresGrad() ? weight.grad().data() : new float[weight.size()],
-                bias == null ? null : bias.grad().data());
+                bias == null ? null : bias.grad().data(), lowered);
         return dx;
     }
 

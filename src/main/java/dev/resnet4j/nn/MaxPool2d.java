@@ -1,11 +1,13 @@
 package dev.resnet4j.nn;
 
+import dev.resnet4j.kernels.Pooling;
 import dev.resnet4j.tensor.Parallel;
 import dev.resnet4j.tensor.Tensor;
 
 /**
  * PyTorch's {@code nn.MaxPool2d(kernel, stride, padding)}: padding counts as −∞, ties go to
  * the first maximum in row-major window order, and the gradient flows to that position only.
+ * Loops: {@link Pooling}.
  */
 public final class MaxPool2d extends Module {
     public final int kernelSize;
@@ -13,6 +15,7 @@ public final class MaxPool2d extends Module {
     public final int padding;
     private int[] argmax;
     private int[] inShape;
+    private Tensor input;
 
     public MaxPool2d(int kernelSize, int stride, int padding) {
         if (padding * 2 > kernelSize) {
@@ -47,49 +50,26 @@ public final class MaxPool2d extends Module {
             throw new IllegalArgumentException("MaxPool2d: input " + x.shapeString() + " is too small");
         }
         Tensor y = Tensor.zeros(x.dim(0), x.dim(1), oh, ow);
-        float[] xd = x.data();
-        float[] yd = y.data();
-        int[] arg = new int[yd.length];
-        Parallel.forRange(planes, 4, (lo, hi) -> {
-            for (int pl = lo; pl < hi; pl++) {
-                int xBase = pl * h * w;
-                int yBase = pl * oh * ow;
-                for (int oy = 0; oy < oh; oy++) {
-                    int y0 = oy * stride - padding;
-                    int ys = Math.max(y0, 0);
-                    int ye = Math.min(y0 + kernelSize, h);
-                    for (int ox = 0; ox < ow; ox++) {
-                        int x0 = ox * stride - padding;
-                        int xs = Math.max(x0, 0);
-                        int xe = Math.min(x0 + kernelSize, w);
-                        float best = Float.NEGATIVE_INFINITY;
-                        int bestIdx = ys * w + xs;
-                        for (int iy = ys; iy < ye; iy++) {
-                            for (int ix = xs; ix < xe; ix++) {
-                                float v = xd[xBase + iy * w + ix];
-                                if (v > best || Float.isNaN(v)) {
-                                    best = v;
-                                    bestIdx = iy * w + ix;
-                                    if (Float.isNaN(v)) {
-                                        iy = ye;
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                        yd[yBase + oy * ow + ox] = best;
-                        arg[yBase + oy * ow + ox] = bestIdx;
-                    }
-                }
-            }
-        });
-        argmax = arg;
+        if (training) {
+            argmax = new int[y.size()];
+            Pooling.maxPoolWithArgmax(x.data(), planes, h, w, kernelSize, stride, padding, y.data(), argmax);
+        } else {
+            // values only; a backward after an eval forward (Grad-CAM) finds the maxima then
+            Pooling.maxPool(x.data(), planes, h, w, kernelSize, stride, padding, y.data());
+            argmax = null;
+        }
+        input = x;
         inShape = x.shape();
         return y;
     }
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        if (argmax == null) {
+            argmax = new int[gradOutput.size()];
+            Pooling.maxPoolWithArgmax(input.data(), inShape[0] * inShape[1], inShape[2], inShape[3], kernelSize, stride,
+                    padding, null, argmax);
+        }
         Tensor dx = Tensor.zeros(inShape);
         float[] d = dx.data();
         float[] g = gradOutput.data();

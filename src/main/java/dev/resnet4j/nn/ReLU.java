@@ -1,5 +1,6 @@
 package dev.resnet4j.nn;
 
+import dev.resnet4j.kernels.Elementwise;
 import dev.resnet4j.tensor.Tensor;
 
 /** max(0, x). Keeps its output to mask the gradient. */
@@ -11,9 +12,7 @@ public final class ReLU extends Module {
         float[] xd = x.data();
         Tensor y = Tensor.zeros(x.shape());
         float[] yd = y.data();
-        for (int i = 0; i < xd.length; i++) {
-            yd[i] = Math.max(xd[i], 0f);
-        }
+        Elementwise.relu(xd, yd, xd.length);
         output = y;
         return y;
     }
@@ -29,9 +28,7 @@ public final class ReLU extends Module {
         float[] g = gradOutput.data();
         Tensor dx = Tensor.zeros(output.shape());
         float[] d = dx.data();
-        for (int i = 0; i < o.length; i++) {
-            d[i] = o[i] > 0f ? g[i] : 0f;
-        }
+        Elementwise.reluMask(o, g, d, o.length);
         return dx;
     }
 

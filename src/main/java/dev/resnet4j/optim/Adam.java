@@ -111,6 +111,20 @@ public class Adam extends Optimizer {
         float[] m = expAvg[index];
         float[] v = expAvgSq[index];
         float[] vMax = maxExpAvgSq[index];
+        if (!amsgrad && !decoupled && !coupledDecay) {
+            // The plain case as its own loop, free of the per-element option tests so the JIT
+            // can vectorise it; the same operations in the same order as the general loop.
+            for (int j = 0; j < n; j++) {
+                float gj = g[j];
+                float mj = Math.fma(gj, oneMinusB1, m[j] * b1);
+                float vj = Math.fma(oneMinusB2 * gj, gj, v[j] * b2);
+                m[j] = mj;
+                v[j] = vj;
+                float denom = (float) Math.sqrt(vj) / biasCorrection2Sqrt + epsF;
+                w[j] = w[j] + negStepSize * mj / denom;
+            }
+            return;
+        }
         for (int j = 0; j < n; j++) {
             float gj = coupledDecay ? Math.fma(w[j], wd, g[j]) : g[j];
             float wj = decoupled ? w[j] * decay : w[j];

@@ -36,7 +36,8 @@ public final class Conv2dBench {
             float[] y = new float[oc * oh * ow];
             double im2col = median(() -> Conv2dKernels.im2col(x, 0, c, h, w, k, k, s, p, col, 0));
             double col2im = median(() -> Conv2dKernels.col2im(col, 0, c, h, w, k, k, s, p, x, 0));
-            double conv = median(() -> Conv2dKernels.forward(x, 0, c, h, w, wt, 0, oc, k, k, s, p, col, y, 0, false));
+            Convolution.Shape shape = new Convolution.Shape(1, c, h, w, oc, k, k, s, p);
+            double conv = median(() -> Convolution.forward(shape, x, wt, null, y));
             double flops = 2.0 * oc * c * k * k * oh * ow;
             System.out.printf("%-28s %12.3f %12.3f %12.3f %10.1f%n", Arrays.toString(l), im2col, col2im,
                     conv, flops / conv / 1e6);

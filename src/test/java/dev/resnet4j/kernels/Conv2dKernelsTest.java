@@ -7,7 +7,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** im2col / col2im / forward against direct scalar definitions. */
+/** im2col / col2im and the convolution built on them against direct scalar definitions. */
 class Conv2dKernelsTest {
     /** (C, H, W, kh, kw, stride, pad): ResNet's stem, 3×3, 1×1 and strided cases, odd sizes. */
     private static final int[][] CASES = {
@@ -56,35 +56,81 @@ class Conv2dKernelsTest {
         }
     }
 
+    /**
+     * Convolution forward and backward against the direct definitions, at batch 1 (per-image
+     * im2col + GEMM) and batch 3 (the batched gather path for small maps, including maps so
+     * small that some kernel taps read only padding and are dropped), with and without the
+     * lowering kept from forward.
+     */
     @Test
-    void forwardMatchesDirectConvolution() {
+    void convolutionMatchesDirectDefinition() {
         Random rnd = new Random(3);
-        for (int[] t : CASES) {
-            int C = t[0], H = t[1], W = t[2], kh = t[3], kw = t[4], s = t[5], p = t[6];
-            int oc = 5;
-            int oh = Conv2dKernels.outSize(H, kh, s, p);
-            int ow = Conv2dKernels.outSize(W, kw, s, p);
-            float[] x = random(rnd, C * H * W);
-            float[] w = random(rnd, oc * C * kh * kw);
-            float[] y = new float[oc * oh * ow];
-            float[] col = new float[C * kh * kw * oh * ow];
-            Conv2dKernels.forward(x, 0, C, H, W, w, 0, oc, kh, kw, s, p, col, y, 0, false);
-            for (int o = 0; o < oc; o++) {
-                for (int a = 0; a < oh; a++) {
-                    for (int b = 0; b < ow; b++) {
-                        double sum = 0;
-                        for (int c = 0; c < C; c++) {
-                            for (int i = 0; i < kh; i++) {
-                                for (int j = 0; j < kw; j++) {
-                                    int ih = a * s - p + i, iw = b * s - p + j;
-                                    if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
-                                        sum += w[((o * C + c) * kh + i) * kw + j] * x[(c * H + ih) * W + iw];
+        for (int n : new int[]{1, 3}) {
+            for (int[] t : CASES) {
+                int C = t[0], H = t[1], W = t[2], kh = t[3], kw = t[4], s = t[5], p = t[6];
+                int oc = 5;
+                Convolution.Shape shape = new Convolution.Shape(n, C, H, W, oc, kh, kw, s, p);
+                int oh = shape.oh();
+                int ow = shape.ow();
+                String what = "n=" + n + " " + java.util.Arrays.toString(t);
+                float[] x = random(rnd, n * C * H * W);
+                float[] w = random(rnd, oc * C * kh * kw);
+                float[] bias = random(rnd, oc);
+                float[] y = new float[n * oc * oh * ow];
+                Convolution.Saved keep = new Convolution.Saved();
+                Convolution.forward(shape, x, w, bias, null, false, y, keep);
+                float[] dy = random(rnd, y.length);
+                float[] dx = random(rnd, x.length); // overwritten
+                float[] dw = random(rnd, w.length); // accumulated into
+                float[] dwBefore = dw.clone();
+                float[] db = new float[oc];
+                Convolution.backward(shape, x, w, dy, dx, dw, db, keep);
+                // again without the kept lowering: the same gradients
+                float[] dx2 = new float[x.length];
+                float[] dw2 = new float[w.length];
+                Convolution.backward(shape, x, w, dy, dx2, dw2, null, keep);
+                assertArrayEquals(dx, dx2, what + " dx without the kept lowering");
+                for (int j = 0; j < w.length; j++) {
+                    assertEquals(dw[j] - dwBefore[j], dw2[j], 1e-5, what + " dw without the kept lowering");
+                }
+
+                double[] dxWant = new double[x.length];
+                double[] dwWant = new double[w.length];
+                double[] dbWant = new double[oc];
+                for (int i = 0; i < n; i++) {
+                    for (int o = 0; o < oc; o++) {
+                        for (int a = 0; a < oh; a++) {
+                            for (int b = 0; b < ow; b++) {
+                                int yi = ((i * oc + o) * oh + a) * ow + b;
+                                double sum = bias[o];
+                                dbWant[o] += dy[yi];
+                                for (int c = 0; c < C; c++) {
+                                    for (int u = 0; u < kh; u++) {
+                                        for (int v = 0; v < kw; v++) {
+                                            int ih = a * s - p + u, iw = b * s - p + v;
+                                            if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
+                                                int wi = ((o * C + c) * kh + u) * kw + v;
+                                                int xi = ((i * C + c) * H + ih) * W + iw;
+                                                sum += w[wi] * x[xi];
+                                                dwWant[wi] += (double) dy[yi] * x[xi];
+                                                dxWant[xi] += (double) dy[yi] * w[wi];
+                                            }
+                                        }
                                     }
                                 }
+                                assertEquals(sum, y[yi], 1e-4, what + " y");
                             }
                         }
-                        assertEquals(sum, y[(o * oh + a) * ow + b], 1e-4, java.util.Arrays.toString(t));
                     }
+                }
+                for (int j = 0; j < x.length; j++) {
+                    assertEquals(dxWant[j], dx[j], 1e-4, what + " dx");
+                }
+                for (int j = 0; j < w.length; j++) {
+                    assertEquals(dwBefore[j] + dwWant[j], dw[j], 1e-4, what + " dw");
+                }
+                for (int o = 0; o < oc; o++) {
+                    assertEquals(dbWant[o], db[o], 1e-4, what + " db");
                 }
             }
         }

@@ -1,0 +1,137 @@
+package dev.resnet4j.kernels;
+
+import dev.resnet4j.tensor.Parallel;
+
+/**
+ * 2-D max pooling over NCHW planes, PyTorch's semantics: padding counts as −∞, a NaN in the
+ * window wins, ties go to the first maximum in row-major window order.
+ *
+ * <p>Two forms. {@link #maxPoolWithArgmax} records where each maximum came from, for the
+ * backward pass; it compares element by element, the definition. {@link #maxPool} computes
+ * the values only, with {@code Math.max} (branch-free, NaN-propagating) in two separable
+ * passes, several times faster: the eval-mode form, where no backward follows. The two give the same values
+ * except that a window holding both −0 and +0 yields +0 from {@code maxPool} (ReLU outputs,
+ * ResNet's pooling input, hold no −0).
+ */
+public final class Pooling {
+    private Pooling() {
+    }
+
+    /** Output extent along one axis (floor mode). */
+    public static int outSize(int size, int kernel, int stride, int pad) {
+        return (size + 2 * pad - kernel) / stride + 1;
+    }
+
+    /**
+     * y[planes, oh, ow] = max over each window of x[planes, h, w]. Separable: each input row
+     * is first reduced over the window's columns, then those row maxima over the window's
+     * rows; the second pass runs along contiguous rows, which the JIT vectorises, and neither
+     * has one long chain of dependent maxima.
+     */
+    public static void maxPool(float[] x, int planes, int h, int w, int kernel, int stride, int pad, float[] y) {
+        int oh = outSize(h, kernel, stride, pad);
+        int ow = outSize(w, kernel, stride, pad);
+        Parallel.forRange(planes, 4, (lo, hi) -> {
+            float[] rows = new float[h * ow];
+            for (int pl = lo; pl < hi; pl++) {
+                int xBase = pl * h * w;
+                int yBase = pl * oh * ow;
+                for (int iy = 0; iy < h; iy++) {
+                    rowMax(x, xBase + iy * w, w, kernel, stride, pad, rows, iy * ow, ow);
+                }
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = oy * stride - pad;
+                    int ys = Math.max(y0, 0);
+                    int ye = Math.min(y0 + kernel, h);
+                    int d = yBase + oy * ow;
+                    System.arraycopy(rows, ys * ow, y, d, ow);
+                    for (int iy = ys + 1; iy < ye; iy++) {
+                        int r = iy * ow;
+                        for (int ox = 0; ox < ow; ox++) {
+                            y[d + ox] = Math.max(y[d + ox], rows[r + ox]);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * dst[d + ox] = max of src[row + ox·stride − pad + (0 .. kernel)] within the row, for ox in
+     * [0, ow). Windows that lie inside the row (all but the edges) take an unrolled path for
+     * ResNet's 3-wide kernel: a generic short loop costs several times the arithmetic here.
+     */
+    private static void rowMax(float[] src, int row, int w, int kernel, int stride, int pad, float[] dst, int d,
+                               int ow) {
+        // the first and last window lying inside the row
+        int first = (pad + stride - 1) / stride;
+        int last = w - kernel + pad < 0 ? -1 : Math.min(ow - 1, (w - kernel + pad) / stride);
+        if (kernel != 3 || first > last) {
+            first = ow;
+            last = ow - 1;
+        }
+        for (int ox = 0; ox < ow; ox++) {
+            if (ox == first) {
+                for (int s = row + ox * stride - pad; ox <= last; ox++, s += stride) {
+                    dst[d + ox] = Math.max(Math.max(src[s], src[s + 1]), src[s + 2]);
+                }
+                if (ox >= ow) {
+                    break;
+                }
+            }
+            int x0 = ox * stride - pad;
+            int xs = Math.max(x0, 0);
+            int xe = Math.min(x0 + kernel, w);
+            float best = Float.NEGATIVE_INFINITY;
+            for (int ix = xs; ix < xe; ix++) {
+                best = Math.max(best, src[row + ix]);
+            }
+            dst[d + ox] = best;
+        }
+    }
+
+    /**
+     * As {@link #maxPool}, also recording in {@code argmax} (same length as y) the index within
+     * its plane of each maximum; {@code y} may be null when only the indices are wanted.
+     */
+    public static void maxPoolWithArgmax(float[] x, int planes, int h, int w, int kernel, int stride, int pad,
+                                         float[] y, int[] argmax) {
+        int oh = outSize(h, kernel, stride, pad);
+        int ow = outSize(w, kernel, stride, pad);
+        Parallel.forRange(planes, 4, (lo, hi) -> {
+            for (int pl = lo; pl < hi; pl++) {
+                int xBase = pl * h * w;
+                int yBase = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = oy * stride - pad;
+                    int ys = Math.max(y0, 0);
+                    int ye = Math.min(y0 + kernel, h);
+                    for (int ox = 0; ox < ow; ox++) {
+                        int x0 = ox * stride - pad;
+                        int xs = Math.max(x0, 0);
+                        int xe = Math.min(x0 + kernel, w);
+                        float best = Float.NEGATIVE_INFINITY;
+                        int bestIdx = ys * w + xs;
+                        for (int iy = ys; iy < ye; iy++) {
+                            for (int ix = xs; ix < xe; ix++) {
+                                float v = x[xBase + iy * w + ix];
+                                if (v > best || Float.isNaN(v)) {
+                                    best = v;
+                                    bestIdx = iy * w + ix;
+                                    if (Float.isNaN(v)) {
+                                        iy = ye;
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        if (y != null) {
+                            y[yBase + oy * ow + ox] = best;
+                        }
+                        argmax[yBase + oy * ow + ox] = bestIdx;
+                    }
+                }
+            }
+        });
+    }
+}
