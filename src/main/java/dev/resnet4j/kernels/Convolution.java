@@ -432,8 +432,8 @@ public final class Convolution {
         int threads = Math.min(Parallel.threads(), s.n());
         float[][] partial = new float[Math.max(1, threads)][];
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
-            // Each chunk accumulates its own weight gradient; they are summed afterwards so the
-            // result does not depend on thread interleaving.
+            // Each chunk accumulates its own weight gradient; they are summed afterwards in chunk
+            // order, so the result does not depend on which thread finished first.
             float[] dwLocal = new float[wSize];
             for (int i = lo; i < hi; i++) {
                 float[] col;
@@ -458,14 +458,8 @@ public final class Convolution {
                     }
                 }
             }
-            synchronized (partial) {
-                for (int t = 0; t < partial.length; t++) {
-                    if (partial[t] == null) {
-                        partial[t] = dwLocal;
-                        break;
-                    }
-                }
-            }
+            // forRange's chunk c starts at floor(n·c/chunks), so c = ceil(lo·chunks/n)
+            partial[(int) Math.ceil((double) lo * partial.length / s.n())] = dwLocal;
         });
         for (float[] part : partial) {
             if (part != null) {
