@@ -50,9 +50,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--output", defaultValue = "demo-output", description = "Directory for everything written (default: ${DEFAULT-VALUE}).")
     Path out;
-    @Option(names = "--epochs", defaultValue = "3", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "4", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
-    @Option(names = "--train-images", defaultValue = "6000",
+    @Option(names = "--train-images", defaultValue = "10000",
             description = "Training images taken from the full set when it is installed (default: ${DEFAULT-VALUE}; the shipped subset has 2000).")
     int trainImages;
     @Option(names = "--test-images", defaultValue = "2000", description = "Test images evaluated (default: ${DEFAULT-VALUE}).")
@@ -90,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
         MetricsLog log = new MetricsLog(out.resolve("metrics.csv"));
         ProgressDisplay progress = new ProgressDisplay();
         Trainer trainer = Trainer.builder(model, trainLoader, sgd).testLoader(testLoader).epochs(epochs).seed(seed)
-                .schedule(LrSchedules.parse("onecycle", 0.1, epochs, trainLoader.batchesPerEpoch()))
+                .schedule(LrSchedules.parse("onecycle", 0.05, epochs, trainLoader.batchesPerEpoch()))
                 .listener(TrainingListener.all(progress, log)).build();
         List<EpochResult> history = trainer.fit();
 
