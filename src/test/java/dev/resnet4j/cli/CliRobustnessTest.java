@@ -30,34 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * naming the file and the fault, a non-zero exit, no stack trace unless {@code --verbose},
  * and no output file (or temporary) left behind.
  */
-class CliRobustnessTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
+class CliRobustnessTest extends CliCapture {
 
     @TempDir
     Path dir;
 
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(err, true));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
-
-    private int run(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args);
-    }
 
     /** The refusal: exactly one line, no stack trace; returns it. */
     private String refusal() {
