@@ -42,6 +42,10 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.apply();
+        if (targetClass != null && (targetClass < 0 || targetClass >= model.numClasses)) {
+            throw new IllegalArgumentException("--class " + targetClass + " is out of range: the model has " + model.numClasses
+                    + " classes (0.." + (model.numClasses - 1) + ")");
+        }
         ResNet m = model.load(weights);
         int c = m.inChannels();
         int side = size != null ? size : c == 3 ? 224 : 28;
