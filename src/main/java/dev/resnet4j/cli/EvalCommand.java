@@ -22,19 +22,19 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = {"--weights", "-w"}, required = true, description = "Weights: .safetensors, .pth or .pt.")
-    Path weights;
+    @Mixin
+    WeightsOption weightsOption;
     @Option(names = "--batch-size", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Override
     public Integer call() throws Exception {
         common.apply();
-        ResNet m = model.load(weights);
+        ResNet m = model.load(weightsOption.path);
         DataSpec.Splits s = data.open(m);
         DataLoader loader = s.test() != null ? DataOptions.testLoader(s, batchSize)
                 : DataLoader.builder(s.train()).batchSize(batchSize).shuffle(false).normalization(s.normalization()).build();
-        System.out.println("evaluating " + weights + " on " + data.spec + (s.test() != null ? " (test split)" : ""));
+        System.out.println("evaluating " + weightsOption.path + " on " + data.spec + (s.test() != null ? " (test split)" : ""));
         System.out.print(Evaluation.run(m, loader).report());
         return 0;
     }

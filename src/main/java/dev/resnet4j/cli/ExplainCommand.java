@@ -26,8 +26,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = {"--weights", "-w"}, required = true, description = "Weights: .safetensors, .pth or .pt.")
-    Path weights;
+    @Mixin
+    WeightsOption weightsOption;
     @Option(names = "--class", description = "Explain this class index instead of the predicted one.")
     Integer targetClass;
     @Option(names = "--labels", description = "Class names, one per line.")
@@ -46,7 +46,7 @@ final class ExplainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--class " + targetClass + " is out of range: the model has " + model.numClasses
                     + " classes (0.." + (model.numClasses - 1) + ")");
         }
-        ResNet m = model.load(weights);
+        ResNet m = model.load(weightsOption.path);
         int c = m.inChannels();
         int side = size != null ? size : c == 3 ? 224 : 28;
         Normalization norm = c == 3 ? Normalization.IMAGENET : Normalization.FASHION_MNIST;

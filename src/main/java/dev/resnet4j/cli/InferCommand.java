@@ -20,8 +20,8 @@ final class InferCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = {"--weights", "-w"}, required = true, description = "Weights: .safetensors, .pth or .pt.")
-    Path weights;
+    @Mixin
+    WeightsOption weightsOption;
 
     @Option(names = {"--input", "-i"}, required = true, description = "Input batch: float32 .npy of shape [N, C, H, W].")
     Path input;
@@ -38,7 +38,7 @@ final class InferCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.apply();
-        ResNet m = model.load(weights);
+        ResNet m = model.load(weightsOption.path);
         m.eval();
         Tensor x = Npy.readFloat(input);
         int c = m.inChannels();

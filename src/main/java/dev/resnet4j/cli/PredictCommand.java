@@ -30,8 +30,8 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = {"--weights", "-w"}, required = true, description = "Weights: .safetensors, .pth or .pt.")
-    Path weights;
+    @Mixin
+    WeightsOption weightsOption;
 
     @Option(names = "--labels", description = "Class names, one per line (default: class indices).")
     Path labels;
@@ -60,7 +60,7 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.apply();
-        ResNet m = model.load(weights);
+        ResNet m = model.load(weightsOption.path);
         m.eval();
         List<String> names = labels == null ? null : readLabels(labels, model.numClasses);
         ImagePreprocess pre = preprocess(m.inChannels());
