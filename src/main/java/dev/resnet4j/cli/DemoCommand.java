@@ -81,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.println("resnet4j demo: resnet18, 1 input channel, 10 classes, on " + source);
         ResNet model = ResNets.create("resnet18", 10, true, seed);
-        int batch = 64;
+        int batch = 128;
         Normalization norm = Normalization.FASHION_MNIST;
         DataLoader trainLoader = DataLoader.builder(train).batchSize(batch).shuffle(true).seed(seed)
                 .augmentation(Augmentation.standard(train.height())).normalization(norm).build();
@@ -90,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
         MetricsLog log = new MetricsLog(out.resolve("metrics.csv"));
         ProgressDisplay progress = new ProgressDisplay();
         Trainer trainer = Trainer.builder(model, trainLoader, sgd).testLoader(testLoader).epochs(epochs).seed(seed)
-                .schedule(LrSchedules.parse("onecycle", 0.05, epochs, trainLoader.batchesPerEpoch()))
+                .schedule(LrSchedules.parse("onecycle", 0.03, epochs, trainLoader.batchesPerEpoch()))
                 .listener(TrainingListener.all(progress, log)).build();
         List<EpochResult> history = trainer.fit();
 
