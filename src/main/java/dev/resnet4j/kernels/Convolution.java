@@ -175,35 +175,51 @@ public final class Convolution {
         return Math.max(1, (64 << 10) / inSize);
     }
 
-    /** Lowers every image into one [rows, N·P] matrix; workers split the image groups. */
-    private static float[] lowerBatch(Shape s, Lowering low, float[] x, float[] col) {
-        int p = s.colCols();
+    /** The work on one group of images [i0, i0 + gn), with a per-thread buffer of group·(inSize + P) floats. */
+    private interface GroupWork {
+        void run(int i0, int gn, float[] buf);
+    }
+
+    /**
+     * Splits the batch into L2-sized groups of images ({@link #groupSize}) and runs {@code work}
+     * on them in parallel: the shared frame of the gather and its adjoint, the scatter.
+     */
+    private static void forEachImageGroup(Shape s, GroupWork work) {
         int n = s.n();
-        int ld = n * p;
-        int rows = low.rows();
         int inSize = s.c() * s.h() * s.w();
-        int[] idx = low.idx();
+        int stride = inSize + s.colCols();
         int group = groupSize(inSize);
         int groups = (n + group - 1) / group;
         Parallel.forRange(groups, 1, (lo, hi) -> {
-            // the group's images with a zero after each, for the table's padding entries
-            int stride = inSize + p;
-            float[] img = scratch(3, group * stride);
+            float[] buf = scratch(3, group * stride);
             for (int gi = lo; gi < hi; gi++) {
                 int i0 = gi * group;
-                int gn = Math.min(group, n - i0);
+                work.run(i0, Math.min(group, n - i0), buf);
+            }
+        });
+    }
+
+    /** Lowers every image into one [rows, N·P] matrix; workers split the image groups. */
+    private static float[] lowerBatch(Shape s, Lowering low, float[] x, float[] col) {
+        int p = s.colCols();
+        int ld = s.n() * p;
+        int rows = low.rows();
+        int inSize = s.c() * s.h() * s.w();
+        int stride = inSize + p;
+        int[] idx = low.idx();
+        forEachImageGroup(s, (i0, gn, img) -> {
+            // the group's images with a zero after each, for the table's padding entries
+            for (int i = 0; i < gn; i++) {
+                System.arraycopy(x, (i0 + i) * inSize, img, i * stride, inSize);
+                java.util.Arrays.fill(img, i * stride + inSize, (i + 1) * stride, 0f);
+            }
+            for (int r = 0; r < rows; r++) {
+                int t = r * p;
                 for (int i = 0; i < gn; i++) {
-                    System.arraycopy(x, (i0 + i) * inSize, img, i * stride, inSize);
-                    java.util.Arrays.fill(img, i * stride + inSize, (i + 1) * stride, 0f);
-                }
-                for (int r = 0; r < rows; r++) {
-                    int t = r * p;
-                    for (int i = 0; i < gn; i++) {
-                        int dst = r * ld + (i0 + i) * p;
-                        int src = i * stride;
-                        for (int j = 0; j < p; j++) {
-                            col[dst + j] = img[src + idx[t + j]];
-                        }
+                    int dst = r * ld + (i0 + i) * p;
+                    int src = i * stride;
+                    for (int j = 0; j < p; j++) {
+                        col[dst + j] = img[src + idx[t + j]];
                     }
                 }
             }
@@ -214,33 +230,25 @@ public final class Convolution {
     /** The adjoint of {@link #lowerBatch}: dx = scatter-add of dcol [rows, N·P]. */
     private static void scatterBatch(Shape s, Lowering low, float[] dcol, float[] dx) {
         int p = s.colCols();
-        int n = s.n();
-        int ld = n * p;
+        int ld = s.n() * p;
         int rows = low.rows();
         int inSize = s.c() * s.h() * s.w();
+        int stride = inSize + p;
         int[] idx = low.idx();
-        int group = groupSize(inSize);
-        int groups = (n + group - 1) / group;
-        Parallel.forRange(groups, 1, (lo, hi) -> {
-            int stride = inSize + p;
-            float[] acc = scratch(3, group * stride);
-            for (int gi = lo; gi < hi; gi++) {
-                int i0 = gi * group;
-                int gn = Math.min(group, n - i0);
-                java.util.Arrays.fill(acc, 0, gn * stride, 0f);
-                for (int r = 0; r < rows; r++) {
-                    int t = r * p;
-                    for (int i = 0; i < gn; i++) {
-                        int src = r * ld + (i0 + i) * p;
-                        int base = i * stride;
-                        for (int j = 0; j < p; j++) {
-                            acc[base + idx[t + j]] += dcol[src + j];
-                        }
+        forEachImageGroup(s, (i0, gn, acc) -> {
+            java.util.Arrays.fill(acc, 0, gn * stride, 0f);
+            for (int r = 0; r < rows; r++) {
+                int t = r * p;
+                for (int i = 0; i < gn; i++) {
+                    int src = r * ld + (i0 + i) * p;
+                    int base = i * stride;
+                    for (int j = 0; j < p; j++) {
+                        acc[base + idx[t + j]] += dcol[src + j];
                     }
                 }
-                for (int i = 0; i < gn; i++) {
-                    System.arraycopy(acc, i * stride, dx, (i0 + i) * inSize, inSize);
-                }
+            }
+            for (int i = 0; i < gn; i++) {
+                System.arraycopy(acc, i * stride, dx, (i0 + i) * inSize, inSize);
             }
         });
     }
