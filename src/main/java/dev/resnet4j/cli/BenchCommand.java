@@ -157,7 +157,7 @@ final class BenchCommand implements Callable<Integer> {
                 o.zeroGrad();
                 Tensor logits = net.forward(x);
                 loss.forward(logits, labels);
-                net.backward(loss.backward());
+                net.backwardParameters(loss.backward());
                 o.step();
             };
             if (profile) {

@@ -79,9 +79,8 @@ final class TrainProfiler {
     /** The model's forward, module by module; records what {@link #backward} replays. */
     Tensor forward(Tensor x) {
         tape.clear();
-        x = module(model.conv1, x, tape);
-        x = module(model.bn1, x, tape);
-        x = module(new ReLU(), x, tape);
+        x = stemConv(model.conv1, x, tape);
+        x = bnRelu(model.bn1, x, tape);
         x = module(model.maxpool, x, tape);
         for (Sequential stage : List.of(model.layer1, model.layer2, model.layer3, model.layer4)) {
             for (Module block : stage.layers()) {
@@ -118,6 +117,22 @@ final class TrainProfiler {
         return y;
     }
 
+    /** BN with its ReLU in one pass, as the model runs it ({@link BatchNorm2d#forwardRelu}). */
+    private Tensor bnRelu(BatchNorm2d bn, Tensor x, Deque<UnaryOperator<Tensor>> tape) {
+        Tensor y = time("batch norm + ReLU forward", () -> bn.forwardRelu(x), bn, 0);
+        tape.push(g -> time("batch norm + ReLU backward", () -> bn.backwardRelu(g), bn, 1));
+        return y;
+    }
+
+    /** The stem convolution: no gradient w.r.t. the images ({@link ResNet#backwardParameters}). */
+    private Tensor stemConv(Conv2d conv, Tensor x, Deque<UnaryOperator<Tensor>> tape) {
+        Tensor y = time("conv forward", () -> conv.forward(x), conv, 0);
+        convMacs.put(names.getOrDefault(conv, "?"), (long) conv.outChannels * conv.inChannels * conv.kernelSize
+                * conv.kernelSize * y.dim(0) * y.dim(2) * y.dim(3));
+        tape.push(g -> time("conv backward", () -> conv.backward(g, false), conv, 1));
+        return y;
+    }
+
     /**
      * A residual block: its main path (the children in order without the shortcut, with a
      * ReLU after every BN but the last, as BasicBlock and Bottleneck have), the shortcut, and
@@ -138,9 +153,10 @@ final class TrainProfiler {
         Deque<UnaryOperator<Tensor>> shortcutTape = new ArrayDeque<>();
         Tensor y = x;
         for (int i = 0; i < main.size(); i++) {
-            y = module(main.get(i), y, mainTape);
-            if (main.get(i) instanceof BatchNorm2d && i < main.size() - 1) {
-                y = module(new ReLU(), y, mainTape);
+            if (main.get(i) instanceof BatchNorm2d bn && i < main.size() - 1) {
+                y = bnRelu(bn, y, mainTape); // the blocks fuse BN and the ReLU after it
+            } else {
+                y = module(main.get(i), y, mainTape);
             }
         }
         Tensor identity = x;

@@ -62,6 +62,13 @@ public final class Elementwise {
         });
     }
 
+    /** g where the ReLU output {@code out} is positive or NaN, else +0: one element of {@link #reluMask}. */
+    public static float masked(float g, float out) {
+        int bits = Float.floatToRawIntBits(out);
+        int mask = (bits | -bits) >> 31;
+        return Float.intBitsToFloat(Float.floatToRawIntBits(g) & mask);
+    }
+
     /** Scalar definition of {@link #reluMask} (PyTorch's threshold_backward at 0). */
     static void referenceReluMask(float[] out, float[] g, float[] dx, int n) {
         for (int i = 0; i < n; i++) {
@@ -141,6 +148,56 @@ public final class Elementwise {
             }
             for (; i < end; i++) {
                 s0 += g[i] * (x[i] - mu);
+            }
+            total += ((double) s0 + s1) + ((double) s2 + s3) + ((double) s4 + s5) + ((double) s6 + s7);
+        }
+        return total;
+    }
+
+    /** {@link #sum} of g masked by the ReLU output {@code out} ({@link #masked}), in the same order. */
+    public static double sumMasked(float[] g, float[] out, int off, int len) {
+        double total = 0;
+        for (int b = 0; b < len; b += BLOCK) {
+            int end = off + Math.min(len, b + BLOCK);
+            int i = off + b;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            for (; i + 8 <= end; i += 8) {
+                s0 += masked(g[i], out[i]);
+                s1 += masked(g[i + 1], out[i + 1]);
+                s2 += masked(g[i + 2], out[i + 2]);
+                s3 += masked(g[i + 3], out[i + 3]);
+                s4 += masked(g[i + 4], out[i + 4]);
+                s5 += masked(g[i + 5], out[i + 5]);
+                s6 += masked(g[i + 6], out[i + 6]);
+                s7 += masked(g[i + 7], out[i + 7]);
+            }
+            for (; i < end; i++) {
+                s0 += masked(g[i], out[i]);
+            }
+            total += ((double) s0 + s1) + ((double) s2 + s3) + ((double) s4 + s5) + ((double) s6 + s7);
+        }
+        return total;
+    }
+
+    /** {@link #sumProductDeviation} of g masked by the ReLU output {@code out}, in the same order. */
+    public static double sumProductDeviationMasked(float[] g, float[] out, float[] x, int off, int len, float mu) {
+        double total = 0;
+        for (int b = 0; b < len; b += BLOCK) {
+            int end = off + Math.min(len, b + BLOCK);
+            int i = off + b;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+            for (; i + 8 <= end; i += 8) {
+                s0 += masked(g[i], out[i]) * (x[i] - mu);
+                s1 += masked(g[i + 1], out[i + 1]) * (x[i + 1] - mu);
+                s2 += masked(g[i + 2], out[i + 2]) * (x[i + 2] - mu);
+                s3 += masked(g[i + 3], out[i + 3]) * (x[i + 3] - mu);
+                s4 += masked(g[i + 4], out[i + 4]) * (x[i + 4] - mu);
+                s5 += masked(g[i + 5], out[i + 5]) * (x[i + 5] - mu);
+                s6 += masked(g[i + 6], out[i + 6]) * (x[i + 6] - mu);
+                s7 += masked(g[i + 7], out[i + 7]) * (x[i + 7] - mu);
+            }
+            for (; i < end; i++) {
+                s0 += masked(g[i], out[i]) * (x[i] - mu);
             }
             total += ((double) s0 + s1) + ((double) s2 + s3) + ((double) s4 + s5) + ((double) s6 + s7);
         }

@@ -3,7 +3,6 @@ package dev.resnet4j.models;
 import dev.resnet4j.nn.BatchNorm2d;
 import dev.resnet4j.nn.Conv2d;
 import dev.resnet4j.nn.Module;
-import dev.resnet4j.nn.ReLU;
 import dev.resnet4j.tensor.Tensor;
 
 /**
@@ -18,7 +17,6 @@ public final class BasicBlock extends Residual {
     public final Conv2d conv2;
     public final BatchNorm2d bn2;
     public final int stride;
-    private final ReLU relu = new ReLU();
 
     public BasicBlock(int inplanes, int planes, int stride, Module downsample) {
         super(downsample);
@@ -34,14 +32,14 @@ public final class BasicBlock extends Residual {
 
     @Override
     protected Tensor forwardMain(Tensor x) {
-        Tensor out = relu.forward(bn1.forward(conv1.forward(x)));
+        Tensor out = bn1.forwardRelu(conv1.forward(x)); // BN and its ReLU in one pass
         return bn2.forward(conv2.forward(out));
     }
 
     @Override
     protected Tensor backwardMain(Tensor grad) {
         Tensor g = conv2.backward(bn2.backward(grad));
-        return conv1.backward(bn1.backward(relu.backward(g)));
+        return conv1.backward(bn1.backwardRelu(g));
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.resnet4j.models;
 import dev.resnet4j.nn.BatchNorm2d;
 import dev.resnet4j.nn.Conv2d;
 import dev.resnet4j.nn.Module;
-import dev.resnet4j.nn.ReLU;
 import dev.resnet4j.tensor.Tensor;
 
 /**
@@ -20,8 +19,6 @@ public final class Bottleneck extends Residual {
     public final Conv2d conv3;
     public final BatchNorm2d bn3;
     public final int stride;
-    private final ReLU relu1 = new ReLU();
-    private final ReLU relu2 = new ReLU();
 
     public Bottleneck(int inplanes, int planes, int stride, Module downsample) {
         super(downsample);
@@ -40,16 +37,16 @@ public final class Bottleneck extends Residual {
 
     @Override
     protected Tensor forwardMain(Tensor x) {
-        Tensor out = relu1.forward(bn1.forward(conv1.forward(x)));
-        out = relu2.forward(bn2.forward(conv2.forward(out)));
+        Tensor out = bn1.forwardRelu(conv1.forward(x)); // BN and its ReLU in one pass
+        out = bn2.forwardRelu(conv2.forward(out));
         return bn3.forward(conv3.forward(out));
     }
 
     @Override
     protected Tensor backwardMain(Tensor grad) {
         Tensor g = conv3.backward(bn3.backward(grad));
-        g = conv2.backward(bn2.backward(relu2.backward(g)));
-        return conv1.backward(bn1.backward(relu1.backward(g)));
+        g = conv2.backward(bn2.backwardRelu(g));
+        return conv1.backward(bn1.backwardRelu(g));
     }
 
     @Override

@@ -8,7 +8,6 @@ import dev.resnet4j.nn.Init;
 import dev.resnet4j.nn.Linear;
 import dev.resnet4j.nn.MaxPool2d;
 import dev.resnet4j.nn.Module;
-import dev.resnet4j.nn.ReLU;
 import dev.resnet4j.nn.Sequential;
 import dev.resnet4j.tensor.Tensor;
 
@@ -47,7 +46,6 @@ public final class ResNet extends Module {
     public final Sequential layer4;
     public final AdaptiveAvgPool2d avgpool;
     public final Linear fc;
-    private final ReLU relu = new ReLU();
     private final Flatten flatten = new Flatten();
     private int inplanes = 64; // the seed's "self.inplanes" state machine; only used while building
     private FoldedInference folded;
@@ -172,8 +170,7 @@ public final class ResNet extends Module {
     /** The stem: 7×7/2 convolution, BN, ReLU, 3×3/2 max-pool. */
     public Tensor stem(Tensor x) {
         x = conv1.forward(x);
-        x = bn1.forward(x);
-        x = relu.forward(x);
+        x = bn1.forwardRelu(x); // BN and ReLU in one pass
         return maxpool.forward(x);
     }
 
@@ -196,14 +193,29 @@ public final class ResNet extends Module {
 
     /** Backward from the gradient w.r.t. {@link #features}'s output to the input. */
     public Tensor backwardFeatures(Tensor grad) {
+        return backwardFeatures(grad, true);
+    }
+
+    /**
+     * The training backward: accumulates every parameter's gradient from the gradient w.r.t.
+     * the logits, without the gradient w.r.t. the input images (PyTorch skips it too, as the
+     * input does not require grad); the stem's 7×7 input-gradient product is the part saved.
+     */
+    public void backwardParameters(Tensor grad) {
+        grad = fc.backward(grad);
+        grad = flatten.backward(grad);
+        grad = avgpool.backward(grad);
+        backwardFeatures(grad, false);
+    }
+
+    private Tensor backwardFeatures(Tensor grad, boolean inputGradient) {
         grad = layer4.backward(grad);
         grad = layer3.backward(grad);
         grad = layer2.backward(grad);
         grad = layer1.backward(grad);
         grad = maxpool.backward(grad);
-        grad = relu.backward(grad);
-        grad = bn1.backward(grad);
-        return conv1.backward(grad);
+        grad = bn1.backwardRelu(grad);
+        return conv1.backward(grad, inputGradient);
     }
 
     @Override

@@ -26,6 +26,7 @@ public final class BatchNorm2d extends Module {
     private float[] mean;    // statistics used by the last forward
     private float[] invStd;
     private boolean usedBatchStats;
+    private Tensor reluOutput; // the output of the last forwardRelu, whose sign masks the gradient
 
     public BatchNorm2d(int numFeatures) {
         this(numFeatures, 1e-5, 0.1);
@@ -45,6 +46,20 @@ public final class BatchNorm2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, false);
+    }
+
+    /**
+     * {@code relu(bn(x))} in one pass: the ReLU that follows every BN but a block's last is
+     * applied while the normalised value is written, so no separate ReLU tensor is made.
+     * Pair it with {@link #backwardRelu}. The results equal {@code ReLU.forward(forward(x))}
+     * bit for bit.
+     */
+    public Tensor forwardRelu(Tensor x) {
+        return forward(x, true);
+    }
+
+    private Tensor forward(Tensor x, boolean relu) {
         if (x.rank() != 4 || x.dim(1) != numFeatures) {
             throw new IllegalArgumentException("BatchNorm2d(" + numFeatures + ") expects [N, " + numFeatures
                     + ", H, W], got " + x.shapeString());
@@ -101,17 +116,40 @@ public final class BatchNorm2d extends Module {
                 float scale = g[ch] * invStd[ch];
                 float shift = b[ch] - mean[ch] * scale;
                 int base = nc * hw;
-                for (int j = 0; j < hw; j++) {
-                    yd[base + j] = xd[base + j] * scale + shift;
+                if (relu) {
+                    for (int j = 0; j < hw; j++) {
+                        yd[base + j] = Math.max(xd[base + j] * scale + shift, 0f);
+                    }
+                } else {
+                    for (int j = 0; j < hw; j++) {
+                        yd[base + j] = xd[base + j] * scale + shift;
+                    }
                 }
             }
         });
         input = x;
+        reluOutput = relu ? y : null;
         return y;
     }
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, null);
+    }
+
+    /**
+     * The backward of {@link #forwardRelu}: the gradient is masked where the ReLU's output was
+     * not positive (PyTorch's threshold_backward) as it is read, with the same sums, so the
+     * result equals {@code backward(reluBackward(g))} bit for bit.
+     */
+    public Tensor backwardRelu(Tensor gradOutput) {
+        if (reluOutput == null) {
+            throw new IllegalStateException("backwardRelu needs a forwardRelu before it");
+        }
+        return backward(gradOutput, reluOutput.data());
+    }
+
+    private Tensor backward(Tensor gradOutput, float[] reluOut) {
         int n = input.dim(0);
         int c = numFeatures;
         int hw = input.dim(2) * input.dim(3);
@@ -131,8 +169,13 @@ public final class BatchNorm2d extends Module {
                 float is = invStd[ch];
                 for (int i = 0; i < n; i++) {
                     int base = (i * c + ch) * hw;
-                    sumDy += Elementwise.sum(dy, base, hw);
-                    sumDyDev += Elementwise.sumProductDeviation(dy, xd, base, hw, mu);
+                    if (reluOut == null) {
+                        sumDy += Elementwise.sum(dy, base, hw);
+                        sumDyDev += Elementwise.sumProductDeviation(dy, xd, base, hw, mu);
+                    } else {
+                        sumDy += Elementwise.sumMasked(dy, reluOut, base, hw);
+                        sumDyDev += Elementwise.sumProductDeviationMasked(dy, reluOut, xd, base, hw, mu);
+                    }
                 }
                 double sumDyXhat = sumDyDev * is;
                 if (dg != null) {
@@ -147,16 +190,30 @@ public final class BatchNorm2d extends Module {
                     float meanDyXhat = (float) (sumDyXhat / count);
                     for (int i = 0; i < n; i++) {
                         int base = (i * c + ch) * hw;
-                        for (int j = 0; j < hw; j++) {
-                            float xhat = (xd[base + j] - mu) * is;
-                            dx[base + j] = k * (dy[base + j] - meanDy - xhat * meanDyXhat);
+                        if (reluOut == null) {
+                            for (int j = 0; j < hw; j++) {
+                                float xhat = (xd[base + j] - mu) * is;
+                                dx[base + j] = k * (dy[base + j] - meanDy - xhat * meanDyXhat);
+                            }
+                        } else {
+                            for (int j = 0; j < hw; j++) {
+                                float xhat = (xd[base + j] - mu) * is;
+                                float d = Elementwise.masked(dy[base + j], reluOut[base + j]);
+                                dx[base + j] = k * (d - meanDy - xhat * meanDyXhat);
+                            }
                         }
                     }
                 } else {
                     for (int i = 0; i < n; i++) {
                         int base = (i * c + ch) * hw;
-                        for (int j = 0; j < hw; j++) {
-                            dx[base + j] = k * dy[base + j];
+                        if (reluOut == null) {
+                            for (int j = 0; j < hw; j++) {
+                                dx[base + j] = k * dy[base + j];
+                            }
+                        } else {
+                            for (int j = 0; j < hw; j++) {
+                                dx[base + j] = k * Elementwise.masked(dy[base + j], reluOut[base + j]);
+                            }
                         }
                     }
                 }

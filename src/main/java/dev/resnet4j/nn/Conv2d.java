@@ -58,9 +58,18 @@ public final class Conv2d extends Module {
 
     @Override
     public Tensor backward(Tensor gradOutput) {
+        return backward(gradOutput, true);
+    }
+
+    /**
+     * Backward that accumulates the weight (and bias) gradients and, only when
+     * {@code inputGradient}, computes and returns the gradient w.r.t. the input (else null) —
+     * what PyTorch skips for an input that does not require grad, such as a network's images.
+     */
+    public Tensor backward(Tensor gradOutput, boolean inputGradient) {
         Convolution.Shape s = geometry(input);
-        Tensor dx = Tensor.zeros(input.shape());
-        Convolution.backward(s, input.data(), weight.data(), gradOutput.data(), dx.data(),
+        Tensor dx = inputGradient ? Tensor.zeros(input.shape()) : null;
+        Convolution.backward(s, input.data(), weight.data(), gradOutput.data(), dx == null ? null : dx.data(),
                 weight.requiresGrad() ? weight.grad().data() : new float[weight.size()],
                 bias == null ? null : bias.grad().data(), lowered);
         return dx;

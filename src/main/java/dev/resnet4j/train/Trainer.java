@@ -95,7 +95,7 @@ public final class Trainer {
                                 ? "; the last good checkpoint is " + checkpointDir.resolve(Checkpoint.FILE) : "")
                                 + (allFinite(b.images()) ? "; try a lower --lr" : "; the batch's images hold NaN or infinite values"));
                     }
-                    model.backward(loss.backward());
+                    model.backwardParameters(loss.backward());
                     optimizer.step();
                     int[] pred = Functional.argmax(logits);
                     for (int i = 0; i < pred.length; i++) {
