@@ -19,6 +19,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-2}
+# every implementation warms up for at least this long per workload (JIT, heap, thread pools)
+WARMUP_SECONDS=${WARMUP_SECONDS:-5}
 ITER_INFER=${ITER_INFER:-3}
 ITER_TRAIN=${ITER_TRAIN:-3}
 WORK=${WORK:-/tmp/resnet4j-compare}
@@ -33,11 +35,21 @@ echo "building resnet4j and ort-bench ..." >&2
 ONNX="$WORK/resnet18_1000.onnx"
 $PY "$HERE/torch_bench.py" --arch resnet18 --num-classes 1000 --input 3x224x224 --export-onnx "$ONNX"
 
-R4J=(java --add-modules jdk.incubator.vector -cp "$WORK/resnet4j-build/resnet4j.jar:$WORK/resnet4j-build/lib/*"
-     dev.resnet4j.cli.Main bench --threads "$THREADS" --json --warmup "$WARMUP")
-TORCH=($PY "$HERE/torch_bench.py" --threads "$THREADS" --warmup "$WARMUP")
+# resnet4j runs as the ./resnet launcher runs it: the newest JDK found, the parallel collector
+R4J_JAVA=java
+for cand in /usr/lib/jvm/*; do
+  [ -x "$cand/bin/java" ] || continue
+  v=$("$cand/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
+  cur=$("$R4J_JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
+  if [ -n "$v" ] && [ "$v" -gt "${cur:-0}" ]; then R4J_JAVA="$cand/bin/java"; fi
+done
+echo "resnet4j runs on $("$R4J_JAVA" -version 2>&1 | head -n1)" >&2
+R4J=("$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g
+     -cp "$WORK/resnet4j-build/resnet4j.jar:$WORK/resnet4j-build/lib/*"
+     dev.resnet4j.cli.Main bench --threads "$THREADS" --json --warmup "$WARMUP" --warmup-seconds "$WARMUP_SECONDS")
+TORCH=($PY "$HERE/torch_bench.py" --threads "$THREADS" --warmup "$WARMUP" --warmup-seconds "$WARMUP_SECONDS")
 ORT=(java -cp "$WORK/ort-build/ort-bench.jar:$WORK/ort-build/lib/*" dev.resnet4j.compare.OrtBench "$ONNX"
-     --threads "$THREADS" --warmup "$WARMUP")
+     --threads "$THREADS" --warmup "$WARMUP" --warmup-seconds "$WARMUP_SECONDS")
 
 RAW="$WORK/raw.jsonl"
 : > "$RAW"
@@ -71,10 +83,10 @@ END=$(date +%s)
   echo "# resnet4j vs PyTorch vs ONNX Runtime"
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); \
-$THREADS threads each; $ROUNDS rounds, warm-up $WARMUP, $ITER_INFER inference / $ITER_TRAIN training iterations per run; \
+$THREADS threads each; $ROUNDS rounds, warm-up $WARMUP iterations and at least $WARMUP_SECONDS s, $ITER_INFER inference / $ITER_TRAIN training iterations per run; \
 the runs took $((END - START)) s; load average at the start: $LOAD0."
   echo
-  echo "Command: \`ROUNDS=$ROUNDS ITER_INFER=$ITER_INFER ITER_TRAIN=$ITER_TRAIN tools/compare/run.sh\`"
+  echo "Command: \`ROUNDS=$ROUNDS ITER_INFER=$ITER_INFER ITER_TRAIN=$ITER_TRAIN WARMUP_SECONDS=$WARMUP_SECONDS tools/compare/run.sh\`"
   echo
   $PY "$HERE/table.py" "$RAW"
   echo

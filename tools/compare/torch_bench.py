@@ -32,10 +32,10 @@ def build(arch, num_classes, channels):
     return model
 
 
-def time_steps(step, warmup, iterations):
+def time_steps(step, warmup, iterations, warmup_seconds=1.0):
     start = time.perf_counter()
     i = 0
-    while i < warmup or time.perf_counter() - start < 1.0:
+    while i < warmup or time.perf_counter() - start < warmup_seconds:
         step()
         i += 1
     ms = []
@@ -57,6 +57,7 @@ def main():
     ap.add_argument("--mode", default="eager", choices=["eager", "jit"],
                     help="jit: torch.jit.trace + freeze + optimize_for_inference (inference only)")
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--warmup-seconds", type=float, default=1.0, help="minimum warm-up time per workload")
     ap.add_argument("--iterations", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--export-onnx", metavar="PATH", help="write the model as ONNX (dynamic batch) and exit")
@@ -105,7 +106,7 @@ def main():
             def step():
                 with torch.inference_mode():
                     run(x)
-        median, best = time_steps(step, args.warmup, args.iterations)
+        median, best = time_steps(step, args.warmup, args.iterations, args.warmup_seconds)
         print(json.dumps({
             "impl": "pytorch-" + args.mode, "arch": args.arch, "num_classes": args.num_classes, "input": args.input,
             "batch": batch, "train": args.train, "optimizer": args.optimizer if args.train else None,

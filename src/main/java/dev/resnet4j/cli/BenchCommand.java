@@ -53,8 +53,12 @@ final class BenchCommand implements Callable<Integer> {
     String optimizer;
 
     @Option(names = "--warmup", defaultValue = "3",
-            description = "Untimed iterations first; at least one second of them is run (default: ${DEFAULT-VALUE}).")
+            description = "Untimed iterations first; at least --warmup-seconds of them are run (default: ${DEFAULT-VALUE}).")
     int warmup;
+
+    @Option(names = "--warmup-seconds", defaultValue = "1",
+            description = "Minimum warm-up time per workload, for the JIT compiler and the heap (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
 
     @Option(names = "--iterations", defaultValue = "10", description = "Timed iterations per workload (default: ${DEFAULT-VALUE}).")
     int iterations;
@@ -86,8 +90,8 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--input has " + chw[0] + " channels but the model takes "
                     + (model.grayscale ? 1 : 3) + " (use 1xHxW for --grayscale, 3xHxW without)");
         }
-        if (iterations < 1 || warmup < 0) {
-            throw new IllegalArgumentException("--iterations must be at least 1 and --warmup at least 0");
+        if (iterations < 1 || warmup < 0 || !(warmupSeconds >= 0)) {
+            throw new IllegalArgumentException("--iterations must be at least 1, --warmup and --warmup-seconds at least 0");
         }
         String opt = optimizer.toLowerCase(Locale.ROOT);
         if (!opt.equals("sgd") && !opt.equals("adam")) {
@@ -171,7 +175,7 @@ final class BenchCommand implements Callable<Integer> {
             step = () -> net.forward(x);
         }
         long warmStart = System.nanoTime();
-        for (int i = 0; i < warmup || System.nanoTime() - warmStart < 1_000_000_000L; i++) {
+        for (int i = 0; i < warmup || System.nanoTime() - warmStart < (long) (warmupSeconds * 1e9); i++) {
             step.run();
         }
         double[] ms = new double[iterations];

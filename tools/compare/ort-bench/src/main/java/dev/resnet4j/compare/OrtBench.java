@@ -18,7 +18,7 @@ import java.util.Random;
  *
  * <pre>
  * java -cp ort-bench.jar:lib/* dev.resnet4j.compare.OrtBench MODEL.onnx --input 3x224x224 \
- *      --batch 1,16 [--threads 2] [--warmup 3] [--iterations 10] [--num-classes 1000] [--arch resnet18]
+ *      --batch 1,16 [--threads 2] [--warmup 3] [--warmup-seconds 1] [--iterations 10] [--num-classes 1000] [--arch resnet18]
  * </pre>
  */
 public final class OrtBench {
@@ -27,7 +27,7 @@ public final class OrtBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: OrtBench MODEL.onnx [--input CxHxW] [--batch 1,16] [--threads 2] [--warmup 3] [--iterations 10]");
+            System.err.println("usage: OrtBench MODEL.onnx [--input CxHxW] [--batch 1,16] [--threads 2] [--warmup 3] [--warmup-seconds 1] [--iterations 10]");
             System.exit(2);
         }
         String model = args[0];
@@ -37,6 +37,7 @@ public final class OrtBench {
         int numClasses = 1000;
         int threads = 2;
         int warmup = 3;
+        double warmupSeconds = 1.0;
         int iterations = 10;
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
@@ -46,6 +47,7 @@ public final class OrtBench {
                 case "--num-classes" -> numClasses = Integer.parseInt(args[i + 1]);
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
                 case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
+                case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(args[i + 1]);
                 case "--iterations" -> iterations = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -70,7 +72,7 @@ public final class OrtBench {
                     try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape)) {
                         Map<String, OnnxTensor> feed = Map.of(inputName, x);
                         long start = System.nanoTime();
-                        for (int i = 0; i < warmup || System.nanoTime() - start < 1_000_000_000L; i++) {
+                        for (int i = 0; i < warmup || System.nanoTime() - start < (long) (warmupSeconds * 1e9); i++) {
                             session.run(feed).close();
                         }
                         double[] ms = new double[iterations];
