@@ -153,6 +153,7 @@ final class BenchCommand implements Callable<Integer> {
         TrainProfiler profiler = null;
         if (train) {
             net.train(true);
+            net.reuseBuffers(true); // as the trainer runs it
             Optimizer o = opt.equals("adam")
                     ? new Adam(net.namedParameters(), 1e-3)
                     : new SGD(net.namedParameters(), 0.01, 0.9, 0.0);

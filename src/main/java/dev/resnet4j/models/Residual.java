@@ -41,7 +41,7 @@ abstract class Residual extends Module {
     public final Tensor backward(Tensor gradOutput) {
         float[] o = output.data();
         float[] g = gradOutput.data();
-        Tensor masked = Tensor.zeros(output.shape());
+        Tensor masked = outputBuffer(0, output.shape()); // every element is written
         float[] m = masked.data();
         Elementwise.reluMask(o, g, m, o.length);
         Tensor dx = backwardMain(masked);

@@ -68,8 +68,10 @@ public final class BatchNorm2d extends Module {
         int c = numFeatures;
         int hw = x.dim(2) * x.dim(3);
         float[] xd = x.data();
-        mean = new float[c];
-        invStd = new float[c];
+        if (mean == null || mean.length != c) {
+            mean = new float[c];
+            invStd = new float[c];
+        }
         usedBatchStats = training;
         if (training) {
             long count = (long) n * hw;
@@ -106,7 +108,7 @@ public final class BatchNorm2d extends Module {
                 invStd[ch] = (float) (1.0 / Math.sqrt(rv[ch] + eps));
             }
         }
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = outputBuffer(0, x.shape()); // every element is written
         float[] yd = y.data();
         float[] g = weight.data();
         float[] b = bias.data();
@@ -155,7 +157,7 @@ public final class BatchNorm2d extends Module {
         int hw = input.dim(2) * input.dim(3);
         float[] xd = input.data();
         float[] dy = gradOutput.data();
-        Tensor dxT = Tensor.zeros(input.shape());
+        Tensor dxT = outputBuffer(1, input.shape()); // every element is written
         float[] dx = dxT.data();
         float[] g = weight.data();
         float[] dg = weight.requiresGrad() ? weight.grad().data() : null;

@@ -49,7 +49,7 @@ public final class Conv2d extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Convolution.Shape s = geometry(x);
-        Tensor y = Tensor.zeros(s.n(), outChannels, s.oh(), s.ow());
+        Tensor y = outputBuffer(0, s.n(), outChannels, s.oh(), s.ow()); // every element is written
         Convolution.forward(s, x.data(), weight.data(), bias == null ? null : bias.data(), null, false, y.data(),
                 lowered);
         input = x;
@@ -68,7 +68,7 @@ public final class Conv2d extends Module {
      */
     public Tensor backward(Tensor gradOutput, boolean inputGradient) {
         Convolution.Shape s = geometry(input);
-        Tensor dx = inputGradient ? Tensor.zeros(input.shape()) : null;
+        Tensor dx = inputGradient ? outputBuffer(1, input.shape()) : null; // every element is written
         Convolution.backward(s, input.data(), weight.data(), gradOutput.data(), dx == null ? null : dx.data(),
                 weight.requiresGrad() ? weight.grad().data() : new float[weight.size()],
                 bias == null ? null : bias.grad().data(), lowered);

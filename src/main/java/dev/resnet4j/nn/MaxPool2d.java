@@ -49,9 +49,11 @@ public final class MaxPool2d extends Module {
         if (oh <= 0 || ow <= 0) {
             throw new IllegalArgumentException("MaxPool2d: input " + x.shapeString() + " is too small");
         }
-        Tensor y = Tensor.zeros(x.dim(0), x.dim(1), oh, ow);
+        Tensor y = outputBuffer(0, x.dim(0), x.dim(1), oh, ow); // every element is written
         if (training) {
-            argmax = new int[y.size()];
+            if (argmax == null || argmax.length != y.size()) {
+                argmax = new int[y.size()];
+            }
             Pooling.maxPoolWithArgmax(x.data(), planes, h, w, kernelSize, stride, padding, y.data(), argmax);
         } else {
             // values only; a backward after an eval forward (Grad-CAM) finds the maxima then
@@ -70,7 +72,7 @@ public final class MaxPool2d extends Module {
             Pooling.maxPoolWithArgmax(input.data(), inShape[0] * inShape[1], inShape[2], inShape[3], kernelSize, stride,
                     padding, null, argmax);
         }
-        Tensor dx = Tensor.zeros(inShape);
+        Tensor dx = zeroedOutputBuffer(1, inShape); // scatter-added into
         float[] d = dx.data();
         float[] g = gradOutput.data();
         int planes = inShape[0] * inShape[1];

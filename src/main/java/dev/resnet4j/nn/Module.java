@@ -46,6 +46,8 @@ public abstract class Module {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     protected boolean training = true;
+    private boolean reuseBuffers;
+    private Tensor[] outputs = new Tensor[0];
 
     /** Computes the output; in training mode also keeps what backward needs. */
     public abstract Tensor forward(Tensor x);
@@ -94,6 +96,56 @@ public abstract class Module {
         }
         stateChanged();
         return this;
+    }
+
+    /**
+     * Turns on (or off) the reuse of this module's and its descendants' output and gradient
+     * tensors from one call to the next, as a training loop wants: after the first step of a
+     * given batch shape, forward and backward allocate nothing large. The price is aliasing:
+     * a tensor an inner module returned is overwritten by its next call, so do not keep the
+     * intermediate activations or gradients of one step into the next. The network's final
+     * output (a {@link Linear}'s) is always a fresh tensor. Off by default; the trainer and
+     * {@code resnet bench --train} turn it on.
+     */
+    public Module reuseBuffers(boolean on) {
+        reuseBuffers = on;
+        if (!on) {
+            outputs = new Tensor[0];
+        }
+        for (Module m : children.values()) {
+            m.reuseBuffers(on);
+        }
+        return this;
+    }
+
+    /**
+     * A tensor of {@code shape} for this module's result number {@code slot}. With
+     * {@link #reuseBuffers} on, it is the same tensor as the last call's when the shape is
+     * unchanged, still holding that call's values: the caller must write every element.
+     * Otherwise a new zero tensor.
+     */
+    protected final Tensor outputBuffer(int slot, int... shape) {
+        if (!reuseBuffers) {
+            return Tensor.zeros(shape);
+        }
+        if (outputs.length <= slot) {
+            outputs = java.util.Arrays.copyOf(outputs, slot + 1);
+        }
+        Tensor t = outputs[slot];
+        if (t == null || !java.util.Arrays.equals(t.shape(), shape)) {
+            t = Tensor.zeros(shape);
+            outputs[slot] = t;
+        }
+        return t;
+    }
+
+    /** As {@link #outputBuffer}, but zero-filled when reused: for results built by accumulation. */
+    protected final Tensor zeroedOutputBuffer(int slot, int... shape) {
+        Tensor t = outputBuffer(slot, shape);
+        if (reuseBuffers) {
+            java.util.Arrays.fill(t.data(), 0f);
+        }
+        return t;
     }
 
     /**

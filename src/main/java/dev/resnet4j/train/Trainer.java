@@ -73,6 +73,17 @@ public final class Trainer {
         List<EpochResult> history = new ArrayList<>();
         CrossEntropyLoss loss = new CrossEntropyLoss(labelSmoothing);
         int steps = train.batchesPerEpoch();
+        // every step has the same shapes: reuse the activation and gradient tensors
+        model.reuseBuffers(true);
+        try {
+            fitEpochs(start, loss, steps, history);
+        } finally {
+            model.reuseBuffers(false);
+        }
+        return history;
+    }
+
+    private void fitEpochs(int start, CrossEntropyLoss loss, int steps, List<EpochResult> history) {
         for (int epoch = start; epoch < epochs; epoch++) {
             model.train(true);
             listener.epochStarted(epoch, epochs, steps);
@@ -131,7 +142,6 @@ public final class Trainer {
                 }
             }
         }
-        return history;
     }
 
     private static boolean allFinite(Tensor t) {
