@@ -41,20 +41,23 @@ final class TrainCommand implements Callable<Integer> {
     Path weights;
     @Option(names = "--freeze-backbone", description = "Train only fc (fine-tuning).")
     boolean freezeBackbone;
-    @Option(names = "--epochs", defaultValue = "5", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
     @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
-    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adam or adamw (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--optimizer", description = "sgd, adam or adamw. Not given: the default recipe, SGD with lr 0.01, "
+            + "momentum 0.9, Nesterov, weight decay 5e-4. Given: what the command line does not set takes PyTorch's "
+            + "defaults for that optimizer (momentum 0, no Nesterov, weight decay 0, or 0.01 for adamw; lr 1e-3 for "
+            + "adam and adamw, 0.01 for sgd).")
     String optimizer;
-    @Option(names = "--lr", defaultValue = "0.05", description = "Learning rate (peak for onecycle; default: ${DEFAULT-VALUE}).")
-    double lr;
-    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-    double momentum;
-    @Option(names = "--nesterov", description = "Nesterov momentum (SGD).")
-    boolean nesterov;
-    @Option(names = "--weight-decay", defaultValue = "5e-4", description = "Weight decay on every parameter (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
+    @Option(names = "--lr", description = "Learning rate (the peak for onecycle; default: see --optimizer).")
+    Double lr;
+    @Option(names = "--momentum", description = "SGD momentum (default: see --optimizer).")
+    Double momentum;
+    @Option(names = "--nesterov", negatable = true, description = "Nesterov momentum for SGD, or not (default: see --optimizer).")
+    Boolean nesterov;
+    @Option(names = "--weight-decay", description = "Weight decay on every parameter (default: see --optimizer).")
+    Double weightDecay;
     @Option(names = "--schedule", defaultValue = "constant",
             description = "constant, step[:N[:GAMMA]], cosine[:TMAX], onecycle[:PCT] or onecycle-linear[:PCT] (default: ${DEFAULT-VALUE}).")
     String schedule;
@@ -78,9 +81,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bars.")
     boolean quiet;
 
+    /** The default recipe: what `resnet train` runs when no --optimizer is named. See BENCHMARKS.md. */
+    static final double RECIPE_LR = 0.01;
+    static final double RECIPE_MOMENTUM = 0.9;
+    static final double RECIPE_WEIGHT_DECAY = 5e-4;
+
     @Override
     public Integer call() throws Exception {
         common.apply();
+        resolveOptimizerDefaults();
         if (resume && checkpointDir == null) {
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         }
@@ -104,6 +113,7 @@ final class TrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "training %s on %s: %d images%s, %d epochs, batch %d, %s lr %.3g, %s schedule%n",
                 model.arch, data.spec, splits.train().size(), splits.hasTest() ? " (+" + splits.test().size() + " test)" : "",
                 epochs, batchSize, optimizer, lr, schedule);
+        System.out.printf(Locale.ROOT, "optimizer: %s%n", describeOptimizer());
         Trainer trainer = Trainer.builder(m, trainLoader, opt).testLoader(testLoader).epochs(epochs)
                 .schedule(LrSchedules.parse(schedule, lr, epochs, trainLoader.batchesPerEpoch()))
                 .labelSmoothing(labelSmoothing).checkpointDir(checkpointDir).resume(resume).seed(seed)
@@ -124,8 +134,41 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Fills in what the command line left out: the default recipe when no --optimizer is
+     * named, otherwise PyTorch's defaults for the named optimizer (torch.optim.SGD: momentum 0,
+     * dampening 0, no Nesterov, weight decay 0; Adam: weight decay 0; AdamW: weight decay 0.01;
+     * both lr 1e-3). SGD has no default lr in PyTorch; the recipe's is used.
+     */
+    void resolveOptimizerDefaults() {
+        boolean recipe = optimizer == null;
+        optimizer = recipe ? "sgd" : optimizer.toLowerCase(Locale.ROOT);
+        boolean sgd = optimizer.equals("sgd");
+        if (lr == null) {
+            lr = sgd ? RECIPE_LR : 1e-3;
+        }
+        if (momentum == null) {
+            momentum = recipe ? RECIPE_MOMENTUM : 0.0;
+        }
+        if (nesterov == null) {
+            nesterov = recipe;
+        }
+        if (weightDecay == null) {
+            weightDecay = recipe ? RECIPE_WEIGHT_DECAY : optimizer.equals("adamw") ? 0.01 : 0.0;
+        }
+    }
+
+    String describeOptimizer() {
+        return switch (optimizer) {
+            case "sgd" -> String.format(Locale.ROOT, "SGD(lr=%s, momentum=%s, nesterov=%s, weight_decay=%s)", lr, momentum,
+                    nesterov, weightDecay);
+            default -> String.format(Locale.ROOT, "%s(lr=%s, betas=(0.9, 0.999), eps=1e-08, weight_decay=%s)",
+                    optimizer.equals("adam") ? "Adam" : "AdamW", lr, weightDecay);
+        };
+    }
+
     private Optimizer optimizer(Map<String, Parameter> params) {
-        return switch (optimizer.toLowerCase(Locale.ROOT)) {
+        return switch (optimizer) {
             case "sgd" -> new SGD(params, lr, momentum, 0.0, weightDecay, nesterov);
             case "adam" -> new Adam(params, lr, 0.9, 0.999, 1e-8, weightDecay, false);
             case "adamw" -> new AdamW(params, lr, 0.9, 0.999, 1e-8, weightDecay, false);

@@ -14,7 +14,11 @@ final class TrainParity {
     final Fixture f;
 
     TrainParity(String name) {
-        f = Fixture.load("parity/train_" + name + ".txt");
+        this(Fixture.load("parity/train_" + name + ".txt"));
+    }
+
+    TrainParity(Fixture fixture) {
+        f = fixture;
     }
 
     ResNet model() {
