@@ -351,11 +351,10 @@ public final class Convolution {
      */
     public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y,
                                Saved keep) {
-        if (batched(s)) {
+        if (batched(s) && !(keep == null && indirectOverBatched(s))) {
             forwardBatched(s, x, w, bias, residual, relu, y, keep);
             return;
         }
-        int k = s.colRows();
         int p = s.colCols();
         int inSize = s.c() * s.h() * s.w();
         int outSize = s.outC() * p;
@@ -416,6 +415,21 @@ public final class Convolution {
         long panels = (g + Gemm.NR - 1) / Gemm.NR;
         long needed = (s.colCols() + Gemm.NR - 1) / Gemm.NR;
         return panels * 7 <= needed * 8 && (long) s.c() * st * st * hq * wq + wq < Integer.MAX_VALUE / 2;
+    }
+
+    /**
+     * Whether a small-map convolution that the batched gather path would take runs image by
+     * image as an indirect product instead (inference only: training keeps the batched
+     * lowering for its backward). Worth it once an image's grid has a few panels, so that
+     * each weight read meets several of them: at 224 px, layer3 (14×14: 7 panels) takes
+     * ~20 % less CPU this way; layer4 (7×7: 2 panels) stays batched.
+     */
+    static boolean indirectOverBatched(Shape s) {
+        if (!indirect(s)) {
+            return false;
+        }
+        long wq = (s.w() + 2L * s.pad() + s.stride() - 1) / s.stride();
+        return s.oh() * wq >= 4L * Gemm.NR;
     }
 
     static boolean INDIRECT = !"false".equals(System.getProperty("resnet4j.conv.indirect"));

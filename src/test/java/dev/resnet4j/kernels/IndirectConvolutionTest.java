@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * same GEMM (bit for bit) and by the scalar reference GEMM, over odd shapes, kernels, padding
  * and strides 1–3, channel counts on both sides of the GEMM's block size, batch 1 and more, 1
  * and 2 threads, with and without the fused bias, residual and ReLU; and against the plain
- * path ({@code -Dresnet4j.conv.indirect=false}) in the same run.
+ * path ({@code -Dresnet4j.conv.indirect=false}) in the same run, including small maps that
+ * inference now runs image by image instead of through the batched gather.
  */
 class IndirectConvolutionTest {
     private static final int DEFAULT_THREADS = Parallel.threads();
@@ -40,15 +41,20 @@ class IndirectConvolutionTest {
             {3, 70, 75, 7, 7, 2, 3, 64}, {4, 40, 44, 3, 3, 3, 1, 30}, {8, 50, 47, 1, 1, 2, 0, 40},
             {6, 45, 46, 3, 3, 2, 1, 128}, {5, 61, 60, 2, 2, 2, 0, 9}, {20, 14, 14, 3, 3, 1, 1, 200},
             {30, 7, 7, 3, 3, 1, 1, 150}, {10, 15, 13, 3, 3, 2, 1, 300}, {4, 56, 56, 3, 3, 1, 1, 64},
+            {12, 19, 21, 3, 3, 1, 1, 100}, {10, 20, 20, 3, 3, 2, 1, 40}, {16, 28, 28, 3, 3, 2, 1, 160},
         };
         int indirect = 0;
         for (int n : new int[]{1, 2, 3}) {
             for (int[] t : cases) {
                 int c = t[0], h = t[1], w = t[2], kh = t[3], kw = t[4], s = t[5], p = t[6], oc = t[7];
                 Convolution.Shape shape = new Convolution.Shape(n, c, h, w, oc, kh, kw, s, p);
-                if (Convolution.batched(shape)) {
+                boolean gather = Convolution.batched(shape) && !Convolution.indirectOverBatched(shape);
+                if (gather) {
                     continue; // the gather-table path, tested in Conv2dKernelsTest
                 }
+                // the plain path may be the batched one, whose blocking can differ (it drops
+                // all-padding taps): equal up to rounding there
+                boolean exact = !Convolution.batched(shape);
                 indirect += Convolution.indirect(shape) ? 1 : 0;
                 String what = "threads=" + threads + " n=" + n + " " + Arrays.toString(t);
                 int k = c * kh * kw;
@@ -69,8 +75,13 @@ class IndirectConvolutionTest {
                         Convolution.INDIRECT = true;
                     }
                     for (int j = 0; j < y.length; j++) {
-                        assertEquals(Float.floatToRawIntBits(plain[j]), Float.floatToRawIntBits(y[j]),
-                                what + " full=" + full + " y[" + j + "] vs the plain path");
+                        if (exact) {
+                            assertEquals(Float.floatToRawIntBits(plain[j]), Float.floatToRawIntBits(y[j]),
+                                    what + " full=" + full + " y[" + j + "] vs the plain path");
+                        } else {
+                            assertEquals(plain[j], y[j], 1e-5 * (1 + Math.abs(plain[j])),
+                                    what + " full=" + full + " y[" + j + "] vs the batched path");
+                        }
                     }
                     float[] col = new float[k * cols];
                     float[] fast = new float[oc * cols];
@@ -98,7 +109,7 @@ class IndirectConvolutionTest {
             }
         }
         if (Gemm.vectorInUse() && Convolution.INDIRECT) {
-            org.junit.jupiter.api.Assertions.assertTrue(indirect >= 20, "indirect product exercised: " + indirect);
+            org.junit.jupiter.api.Assertions.assertTrue(indirect >= 30, "indirect product exercised: " + indirect);
         }
     }
 
