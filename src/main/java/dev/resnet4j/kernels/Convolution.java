@@ -466,43 +466,10 @@ public final class Convolution {
         int planes = c * st * st * plane;
         // the planes, and past them room for the last panel's overhang (read, never used)
         float[] xp = scratch(0, planes + wq + Gemm.NR);
-        boolean[] used = new boolean[st * st];
-        for (int ki = 0; ki < s.kh(); ki++) {
-            for (int kj = 0; kj < s.kw(); kj++) {
-                used[(ki % st) * st + kj % st] = true;
-            }
-        }
-        for (int ci = 0; ci < c; ci++) {
-            for (int ph = 0; ph < st * st; ph++) {
-                int d0 = (ci * st * st + ph) * plane;
-                if (!used[ph]) {
-                    java.util.Arrays.fill(xp, d0, d0 + plane, 0f);
-                    continue;
-                }
-                int a = ph / st;
-                int b = ph % st;
-                // plane column j reads image column st·j + b − pad: inside for j in [jLo, jHi)
-                int jLo = Math.min(wq, Math.max(0, (pad - b + st - 1) / st));
-                int jHi = Math.max(jLo, Math.min(wq, (wd + pad - b + st - 1) / st));
-                for (int i = 0; i < hq; i++) {
-                    int d = d0 + i * wq;
-                    int iy = st * i + a - pad;
-                    if (iy < 0 || iy >= h) {
-                        java.util.Arrays.fill(xp, d, d + wq, 0f);
-                        continue;
-                    }
-                    java.util.Arrays.fill(xp, d, d + jLo, 0f);
-                    int src = xOff + (ci * h + iy) * wd + st * jLo + b - pad;
-                    if (st == 1) {
-                        System.arraycopy(x, src, xp, d + jLo, jHi - jLo);
-                    } else {
-                        for (int j = jLo; j < jHi; j++, src += st) {
-                            xp[d + j] = x[src];
-                        }
-                    }
-                    java.util.Arrays.fill(xp, d + jHi, d + wq, 0f);
-                }
-            }
+        if (split) {
+            Parallel.forRange(c, 1, (lo, hi) -> phasePlanes(s, x, xOff, lo, hi, xp));
+        } else {
+            phasePlanes(s, x, xOff, 0, c, xp);
         }
         java.util.Arrays.fill(xp, planes, planes + wq + Gemm.NR, 0f);
         int[] rows = new int[k];
@@ -537,6 +504,59 @@ public final class Convolution {
         } else {
             Gemm.indirect(m, k, w, 0, packed, xp, rows, 0, g, grid, 0, g);
             compact(grid, g, wq, oh, ow, 0, m, bias, residual, relu, y, yOff);
+        }
+    }
+
+    /**
+     * Channels [c0, c1) of x (one image at xOff) into the zero-padded phase planes of
+     * {@link #forwardIndirect}: plane (a, b) of channel c at (c·s² + a·s + b)·Hq·Wq holds
+     * {@code xp[c, s·i + a, s·j + b]}. Planes no kernel tap reads are zeroed.
+     */
+    private static void phasePlanes(Shape s, float[] x, int xOff, int c0, int c1, float[] xp) {
+        int h = s.h();
+        int wd = s.w();
+        int pad = s.pad();
+        int st = s.stride();
+        int hq = (h + 2 * pad + st - 1) / st;
+        int wq = (wd + 2 * pad + st - 1) / st;
+        int plane = hq * wq;
+        boolean[] used = new boolean[st * st];
+        for (int ki = 0; ki < s.kh(); ki++) {
+            for (int kj = 0; kj < s.kw(); kj++) {
+                used[(ki % st) * st + kj % st] = true;
+            }
+        }
+        for (int ci = c0; ci < c1; ci++) {
+            for (int ph = 0; ph < st * st; ph++) {
+                int d0 = (ci * st * st + ph) * plane;
+                if (!used[ph]) {
+                    java.util.Arrays.fill(xp, d0, d0 + plane, 0f);
+                    continue;
+                }
+                int a = ph / st;
+                int b = ph % st;
+                // plane column j reads image column st·j + b − pad: inside for j in [jLo, jHi)
+                int jLo = Math.min(wq, Math.max(0, (pad - b + st - 1) / st));
+                int jHi = Math.max(jLo, Math.min(wq, (wd + pad - b + st - 1) / st));
+                for (int i = 0; i < hq; i++) {
+                    int d = d0 + i * wq;
+                    int iy = st * i + a - pad;
+                    if (iy < 0 || iy >= h) {
+                        java.util.Arrays.fill(xp, d, d + wq, 0f);
+                        continue;
+                    }
+                    java.util.Arrays.fill(xp, d, d + jLo, 0f);
+                    int src = xOff + (ci * h + iy) * wd + st * jLo + b - pad;
+                    if (st == 1) {
+                        System.arraycopy(x, src, xp, d + jLo, jHi - jLo);
+                    } else {
+                        for (int j = jLo; j < jHi; j++, src += st) {
+                            xp[d + j] = x[src];
+                        }
+                    }
+                    java.util.Arrays.fill(xp, d + jHi, d + wq, 0f);
+                }
+            }
         }
     }
 
