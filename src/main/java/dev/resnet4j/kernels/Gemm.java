@@ -93,9 +93,12 @@ public final class Gemm {
         return vectorReady;
     }
 
+    /** Row offsets for warming up {@link GemmVectorKernel#packRows}. */
+    private static final int[] WARM_ROWS = new int[64];
+
     /**
-     * Calls the kernel and its store on tiny panels, over every branch (full and edge tiles,
-     * add or not): short calls (kc = 1) reach C2's invocation threshold quickly even in the
+     * Calls the kernel, its store and the indirect panel copy on tiny panels, over every
+     * branch (full and edge tiles, add or not): short calls (kc = 1) reach C2's invocation threshold quickly even in the
      * slow tiers; then a timed batch at kc = 64 tells compiled code (~0.1 µs a call) from C1
      * (tens of µs), with 2 µs as the line, using the best of several batches on a busy machine.
      */
@@ -128,6 +131,9 @@ public final class Gemm {
     }
 
     private static void warmUpCall(int kc, float[] pa, float[] pb, float[] tile, float[] c, int i) {
+        // the indirect convolution's panel copy too: it is the other Vector API loop, and
+        // runs only once vectorReady says it is compiled (pb into itself, all offsets 0)
+        GemmVectorKernel.packRows(kc, pb, WARM_ROWS, 0, 0, pb, 0);
         GemmVectorKernel.kernel(kc, pa, 0, pb, 0, tile);
         boolean edge = i % 8 == 0;
         GemmVectorKernel.storeTile(tile, c, 0, NR, edge ? MR - 1 : MR, edge ? NR - 1 : NR, (i & 1) == 0);
