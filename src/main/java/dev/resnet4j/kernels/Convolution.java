@@ -351,34 +351,26 @@ public final class Convolution {
      */
     public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y,
                                Saved keep) {
-        if (batched(s)) {
+        if (batched(s) && !(keep == null && indirectOverBatched(s))) {
             forwardBatched(s, x, w, bias, residual, relu, y, keep);
             return;
         }
-        int k = s.colRows();
         int p = s.colCols();
         int inSize = s.c() * s.h() * s.w();
         int outSize = s.outC() * p;
         if (s.n() < Parallel.threads()) {
             // Fewer images than workers (batch-1 inference): split each image's lowering over
-            // its channels and its epilogue over the output channels; the GEMM splits itself.
-            // Otherwise those passes run on one core while the others wait.
+            // its channels (or, indirect, the columns of its product) and its epilogue over the
+            // output channels; the GEMM splits itself. Otherwise those passes run on one core
+            // while the others wait.
             for (int i = 0; i < s.n(); i++) {
-                float[] col = x;
-                int colOff = i * inSize;
-                if (!s.direct()) {
-                    float[] lowered = scratch(0, k * p);
-                    int xi = i * inSize;
-                    int plane = s.h() * s.w();
-                    int rowsPerChannel = s.kh() * s.kw() * p;
-                    Parallel.forRange(s.c(), 1, (lo, hi) -> Conv2dKernels.im2col(x, xi + lo * plane, hi - lo, s.h(), s.w(),
-                            s.kh(), s.kw(), s.stride(), s.pad(), lowered, lo * rowsPerChannel));
-                    col = lowered;
-                    colOff = 0;
+                int yi = i * outSize;
+                if (indirect(s)) {
+                    forwardIndirect(s, x, i * inSize, w, bias, residual, relu, y, yi, true);
+                    continue;
                 }
-                Gemm.sgemm(false, false, s.outC(), p, k, w, 0, k, col, colOff, p, y, i * outSize, p, false);
+                product(s, x, i * inSize, w, y, yi);
                 if (bias != null || residual != null || relu) {
-                    int yi = i * outSize;
                     Parallel.forRange(s.outC(), 1, (lo, hi) -> {
                         for (int o = lo; o < hi; o++) {
                             epilogueRow(y, yi + o * p, y, yi + o * p, p, bias == null ? 0f : bias[o], residual, relu);
@@ -390,20 +382,213 @@ public final class Convolution {
         }
         Parallel.forRange(s.n(), 1, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
-                float[] col;
-                int colOff;
-                if (s.direct()) {
-                    col = x;
-                    colOff = i * inSize;
-                } else {
-                    col = scratch(0, k * p);
-                    colOff = 0;
-                    Conv2dKernels.im2col(x, i * inSize, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), col, 0);
+                if (indirect(s)) {
+                    forwardIndirect(s, x, i * inSize, w, bias, residual, relu, y, i * outSize, false);
+                    continue;
                 }
-                Gemm.sgemm(false, false, s.outC(), p, k, w, 0, k, col, colOff, p, y, i * outSize, p, false);
+                product(s, x, i * inSize, w, y, i * outSize);
                 epilogue(y, i * outSize, y, i * outSize, s.outC(), p, bias, residual, relu);
             }
         });
+    }
+
+    /**
+     * Whether a convolution runs as an indirect product ({@link #forwardIndirect}): any
+     * kernel larger than 1×1, when either the output channels are few (≤ {@code Gemm.MC}: the
+     * stem and the 64- and 128-channel 3×3 convolutions, where packing B from a formed
+     * lowering cost about as much as the arithmetic) or the columns are (≤ {@code SMALL_N}: the
+     * late layers at batch 1), and not when the grid's extra columns would add more than 1/7
+     * to the panels. Needs the vector kernel; {@code -Dresnet4j.conv.indirect=false} turns it
+     * off (and tests flip {@link #INDIRECT} to compare the two paths).
+     */
+    static boolean indirect(Shape s) {
+        if (!INDIRECT || s.kh() * s.kw() == 1 || !Gemm.vectorInUse()) {
+            return false;
+        }
+        int st = s.stride();
+        long wq = (s.w() + 2L * s.pad() + st - 1) / st;
+        long hq = (s.h() + 2L * s.pad() + st - 1) / st;
+        long g = s.oh() * wq;
+        if (s.outC() > Gemm.MC && g > Gemm.SMALL_N) {
+            return false;
+        }
+        long panels = (g + Gemm.NR - 1) / Gemm.NR;
+        long needed = (s.colCols() + Gemm.NR - 1) / Gemm.NR;
+        return panels * 7 <= needed * 8 && (long) s.c() * st * st * hq * wq + wq < Integer.MAX_VALUE / 2;
+    }
+
+    /**
+     * Whether a small-map convolution that the batched gather path would take runs image by
+     * image as an indirect product instead (inference only: training keeps the batched
+     * lowering for its backward). Worth it once an image's grid has a few panels, so that
+     * each weight read meets several of them: at 224 px, layer3 (14×14: 7 panels) takes
+     * ~20 % less CPU this way; layer4 (7×7: 2 panels) stays batched.
+     */
+    static boolean indirectOverBatched(Shape s) {
+        if (!indirect(s)) {
+            return false;
+        }
+        long wq = (s.w() + 2L * s.pad() + s.stride() - 1) / s.stride();
+        return s.oh() * wq >= 4L * Gemm.NR;
+    }
+
+    static boolean INDIRECT = !"false".equals(System.getProperty("resnet4j.conv.indirect"));
+
+    /**
+     * One image's convolution with its epilogue, B read in place. The image is copied once
+     * into zero-padded phase planes: plane (a, b) of channel c holds
+     * {@code xp[c, s·i + a, s·j + b]}, xp the image padded to Hp × Wp, s the stride (at stride 1
+     * the one plane is the padded image). The product is computed over a grid of OH rows of
+     * Wq = ⌈Wp/s⌉ columns, where kernel tap (c, ki, kj) reads column j of plane
+     * (ki mod s, kj mod s) at offset ⌊ki/s⌋·Wq + ⌊kj/s⌋ + j: one contiguous run per tap, so a
+     * B panel is packed with one vector copy per k step, with no index arithmetic or padding
+     * cases ({@link Gemm#indirect}), and no [C·kh·kw, OH·OW] matrix is written and read back
+     * (7 MB an image at 56×56 with 64 channels). The Wq − OW extra columns of each grid row
+     * (2–7 % on ResNet's large maps) are dropped by the epilogue, which copies the grid into y.
+     * Bit-identical to im2col + sgemm. {@code split}: divide the columns and the epilogue among
+     * the workers (one image, several threads).
+     */
+    private static void forwardIndirect(Shape s, float[] x, int xOff, float[] w, float[] bias, float[] residual,
+                                        boolean relu, float[] y, int yOff, boolean split) {
+        int c = s.c();
+        int h = s.h();
+        int wd = s.w();
+        int pad = s.pad();
+        int st = s.stride();
+        int hq = (h + 2 * pad + st - 1) / st;
+        int wq = (wd + 2 * pad + st - 1) / st;
+        int oh = s.oh();
+        int ow = s.ow();
+        int m = s.outC();
+        int k = s.colRows();
+        int g = oh * wq;
+        int plane = hq * wq;
+        int planes = c * st * st * plane;
+        // the planes, and past them room for the last panel's overhang (read, never used)
+        float[] xp = scratch(0, planes + wq + Gemm.NR);
+        if (split) {
+            Parallel.forRange(c, 1, (lo, hi) -> phasePlanes(s, x, xOff, lo, hi, xp));
+        } else {
+            phasePlanes(s, x, xOff, 0, c, xp);
+        }
+        java.util.Arrays.fill(xp, planes, planes + wq + Gemm.NR, 0f);
+        int[] rows = new int[k];
+        int taps = s.kh() * s.kw();
+        for (int q = 0; q < k; q++) {
+            int ci = q / taps;
+            int ki = (q - ci * taps) / s.kw();
+            int kj = q - ci * taps - ki * s.kw();
+            rows[q] = (ci * st * st + (ki % st) * st + kj % st) * plane + (ki / st) * wq + kj / st;
+        }
+        float[] pa = null;
+        if (g > Gemm.SMALL_N) {
+            pa = scratch(2, Gemm.packedSize(m, k));
+            Gemm.packAll(w, m, k, pa);
+        }
+        float[] packed = pa;
+        float[] grid = scratch(1, m * g);
+        int panels = (g + Gemm.NR - 1) / Gemm.NR;
+        if (split && g < m) {
+            // few columns (late layers): split the rows instead, as sgemm would, so that each
+            // worker reads half of the weights rather than all of them
+            Parallel.forRange((m + Gemm.MR - 1) / Gemm.MR, 1, (lo, hi) -> {
+                int m0 = lo * Gemm.MR;
+                int m1 = Math.min(m, hi * Gemm.MR);
+                Gemm.indirect(m1 - m0, k, w, m0 * k, null, xp, rows, 0, g, grid, m0 * g, g);
+            });
+            Parallel.forRange(m, 1, (lo, hi) -> compact(grid, g, wq, oh, ow, lo, hi, bias, residual, relu, y, yOff));
+        } else if (split) {
+            Parallel.forRange(panels, 1, (lo, hi) -> Gemm.indirect(m, k, w, 0, packed, xp, rows, lo * Gemm.NR,
+                    Math.min(g, hi * Gemm.NR), grid, 0, g));
+            Parallel.forRange(m, 1, (lo, hi) -> compact(grid, g, wq, oh, ow, lo, hi, bias, residual, relu, y, yOff));
+        } else {
+            Gemm.indirect(m, k, w, 0, packed, xp, rows, 0, g, grid, 0, g);
+            compact(grid, g, wq, oh, ow, 0, m, bias, residual, relu, y, yOff);
+        }
+    }
+
+    /**
+     * Channels [c0, c1) of x (one image at xOff) into the zero-padded phase planes of
+     * {@link #forwardIndirect}: plane (a, b) of channel c at (c·s² + a·s + b)·Hq·Wq holds
+     * {@code xp[c, s·i + a, s·j + b]}. Planes no kernel tap reads are zeroed.
+     */
+    private static void phasePlanes(Shape s, float[] x, int xOff, int c0, int c1, float[] xp) {
+        int h = s.h();
+        int wd = s.w();
+        int pad = s.pad();
+        int st = s.stride();
+        int hq = (h + 2 * pad + st - 1) / st;
+        int wq = (wd + 2 * pad + st - 1) / st;
+        int plane = hq * wq;
+        boolean[] used = new boolean[st * st];
+        for (int ki = 0; ki < s.kh(); ki++) {
+            for (int kj = 0; kj < s.kw(); kj++) {
+                used[(ki % st) * st + kj % st] = true;
+            }
+        }
+        for (int ci = c0; ci < c1; ci++) {
+            for (int ph = 0; ph < st * st; ph++) {
+                int d0 = (ci * st * st + ph) * plane;
+                if (!used[ph]) {
+                    java.util.Arrays.fill(xp, d0, d0 + plane, 0f);
+                    continue;
+                }
+                int a = ph / st;
+                int b = ph % st;
+                // plane column j reads image column st·j + b − pad: inside for j in [jLo, jHi)
+                int jLo = Math.min(wq, Math.max(0, (pad - b + st - 1) / st));
+                int jHi = Math.max(jLo, Math.min(wq, (wd + pad - b + st - 1) / st));
+                for (int i = 0; i < hq; i++) {
+                    int d = d0 + i * wq;
+                    int iy = st * i + a - pad;
+                    if (iy < 0 || iy >= h) {
+                        java.util.Arrays.fill(xp, d, d + wq, 0f);
+                        continue;
+                    }
+                    java.util.Arrays.fill(xp, d, d + jLo, 0f);
+                    int src = xOff + (ci * h + iy) * wd + st * jLo + b - pad;
+                    if (st == 1) {
+                        System.arraycopy(x, src, xp, d + jLo, jHi - jLo);
+                    } else {
+                        for (int j = jLo; j < jHi; j++, src += st) {
+                            xp[d + j] = x[src];
+                        }
+                    }
+                    java.util.Arrays.fill(xp, d + jHi, d + wq, 0f);
+                }
+            }
+        }
+    }
+
+    /** y[o, oy, ox] = epilogue(grid[o, oy·wq + ox]) for channels [lo, hi): drops the grid's extra columns. */
+    private static void compact(float[] grid, int g, int wq, int oh, int ow, int lo, int hi, float[] bias,
+                                float[] residual, boolean relu, float[] y, int yOff) {
+        for (int o = lo; o < hi; o++) {
+            float b = bias == null ? 0f : bias[o];
+            for (int oy = 0; oy < oh; oy++) {
+                epilogueRow(grid, o * g + oy * wq, y, yOff + (o * oh + oy) * ow, ow, b, residual, relu);
+            }
+        }
+    }
+
+    /** y[outC, OH·OW] at yOff = W · im2col(x at xOff), for one image. */
+    private static void product(Shape s, float[] x, int xOff, float[] w, float[] y, int yOff) {
+        int k = s.colRows();
+        int p = s.colCols();
+        if (s.direct()) {
+            Gemm.sgemm(false, false, s.outC(), p, k, w, 0, k, x, xOff, p, y, yOff, p, false);
+        } else {
+            float[] col = scratch(0, k * p);
+            if (s.n() < Parallel.threads()) {
+                int plane = s.h() * s.w();
+                int rowsPerChannel = s.kh() * s.kw() * p;
+                Parallel.forRange(s.c(), 1, (lo, hi) -> Conv2dKernels.im2col(x, xOff + lo * plane, hi - lo, s.h(),
+                        s.w(), s.kh(), s.kw(), s.stride(), s.pad(), col, lo * rowsPerChannel));
+            } else {
+                Conv2dKernels.im2col(x, xOff, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), col, 0);
+            }
+            Gemm.sgemm(false, false, s.outC(), p, k, w, 0, k, col, 0, p, y, yOff, p, false);
+        }
     }
 
     /** dst[o, j] = src[o, j] (+ bias[o]) (+ residual at dst's offset), then max(·, 0) if relu. */

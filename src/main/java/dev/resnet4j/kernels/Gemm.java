@@ -93,9 +93,12 @@ public final class Gemm {
         return vectorReady;
     }
 
+    /** Row offsets for warming up {@link GemmVectorKernel#packRows}. */
+    private static final int[] WARM_ROWS = new int[64];
+
     /**
-     * Calls the kernel and its store on tiny panels, over every branch (full and edge tiles,
-     * add or not): short calls (kc = 1) reach C2's invocation threshold quickly even in the
+     * Calls the kernel, its store and the indirect panel copy on tiny panels, over every
+     * branch (full and edge tiles, add or not): short calls (kc = 1) reach C2's invocation threshold quickly even in the
      * slow tiers; then a timed batch at kc = 64 tells compiled code (~0.1 µs a call) from C1
      * (tens of µs), with 2 µs as the line, using the best of several batches on a busy machine.
      */
@@ -128,6 +131,9 @@ public final class Gemm {
     }
 
     private static void warmUpCall(int kc, float[] pa, float[] pb, float[] tile, float[] c, int i) {
+        // the indirect convolution's panel copy too: it is the other Vector API loop, and
+        // runs only once vectorReady says it is compiled (pb into itself, all offsets 0)
+        GemmVectorKernel.packRows(kc, pb, WARM_ROWS, 0, 0, pb, 0);
         GemmVectorKernel.kernel(kc, pa, 0, pb, 0, tile);
         boolean edge = i % 8 == 0;
         GemmVectorKernel.storeTile(tile, c, 0, NR, edge ? MR - 1 : MR, edge ? NR - 1 : NR, (i & 1) == 0);
@@ -196,6 +202,94 @@ public final class Gemm {
             }
         } else {
             blocked(vector, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /** Whether the vector kernel is compiled and in use (the indirect product needs it). */
+    static boolean vectorInUse() {
+        return VECTOR && vectorReady;
+    }
+
+    /**
+     * C[m, g0..g1) = A·B where row q of B is the run {@code b[rows[q] + j]} of b (a
+     * convolution's input read in place, see {@code Convolution.forwardIndirect}), A row-major
+     * [m, k] at {@code aOff} in {@code a} and, for more than {@link #SMALL_N} columns (then
+     * aOff = 0), also packed in {@code pa} by {@link #packAll}. Each B panel is packed with one vector copy per k step
+     * (no index arithmetic, no padding cases: the caller's layout makes every row a plain run).
+     * Single-threaded; the caller splits the columns. Same depth blocking and order of
+     * operations as {@link #blocked}, so the sums are bit-identical to it. Needs the vector
+     * kernel.
+     */
+    static void indirect(int m, int k, float[] a, int aOff, float[] pa, float[] b, int[] rows, int g0, int g1,
+                         float[] c, int cOff, int ldc) {
+        int kc0 = ceilDiv(k, ceilDiv(k, KC));
+        int mp = roundUp(m, MR);
+        Buffers buf = BUFFERS.get();
+        float[] tile = buf.tile;
+        if (g1 - g0 <= SMALL_N) {
+            // few columns: all their panels for a depth block stay in L2, and each A panel
+            // (read in place) meets all of them
+            int panels = ceilDiv(g1 - g0, NR);
+            float[] pb = buf.packB(panels * kc0 * NR);
+            for (int pc = 0; pc < k; pc += kc0) {
+                int kc = Math.min(kc0, k - pc);
+                for (int q = 0; q < panels; q++) {
+                    GemmVectorKernel.packRows(kc, b, rows, pc, g0 + q * NR, pb, q * kc * NR);
+                }
+                for (int ir = 0; ir < m; ir += MR) {
+                    int mr = Math.min(MR, m - ir);
+                    int r0 = aOff + ir * k + pc;
+                    int last = (mr - 1) * k;
+                    for (int q = 0; q < panels; q++) {
+                        int j = g0 + q * NR;
+                        GemmVectorKernel.kernelRows(kc, a, r0, r0 + Math.min(k, last), r0 + Math.min(2 * k, last),
+                                r0 + Math.min(3 * k, last), r0 + Math.min(4 * k, last), r0 + Math.min(5 * k, last),
+                                pb, q * kc * NR, tile);
+                        GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + j, ldc, mr, Math.min(NR, g1 - j), pc > 0);
+                    }
+                }
+            }
+            return;
+        }
+        // many columns, few rows (A packed, in L2): one B panel at a time, packed from the
+        // image into L1 and met by every A panel
+        if (aOff != 0) {
+            throw new IllegalArgumentException("packed A starts at row 0");
+        }
+        float[] pb = buf.packB(kc0 * NR);
+        for (int j = g0; j < g1; j += NR) {
+            int nr = Math.min(NR, g1 - j);
+            for (int pc = 0; pc < k; pc += kc0) {
+                int kc = Math.min(kc0, k - pc);
+                int blk = mp * pc;
+                GemmVectorKernel.packRows(kc, b, rows, pc, j, pb, 0);
+                for (int ir = 0; ir < m; ir += MR) {
+                    GemmVectorKernel.kernel(kc, pa, blk + ir * kc, pb, 0, tile);
+                    GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + j, ldc, Math.min(MR, m - ir), nr, pc > 0);
+                }
+            }
+        }
+    }
+
+    /** Floats {@link #packAll} writes for an m×k A. */
+    static int packedSize(int m, int k) {
+        return roundUp(m, MR) * k;
+    }
+
+    /**
+     * Row-major A [m, k] packed for {@link #indirect}: depth block after depth block, each laid
+     * out as {@link #packA} does (MR-row panels, rows past m zero).
+     */
+    static void packAll(float[] a, int m, int k, float[] pa) {
+        int kc0 = ceilDiv(k, ceilDiv(k, KC));
+        int mp = roundUp(m, MR);
+        for (int pc = 0; pc < k; pc += kc0) {
+            int kc = Math.min(kc0, k - pc);
+            int blk = mp * pc;
+            for (int r = 0; r < m; r++) {
+                System.arraycopy(a, r * k + pc, pa, blk + r * kc, kc);
+            }
+            Arrays.fill(pa, blk + m * kc, blk + mp * kc, 0f);
         }
     }
 

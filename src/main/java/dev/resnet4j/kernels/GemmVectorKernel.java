@@ -106,6 +106,19 @@ final class GemmVectorKernel {
         c51.intoArray(tile, 5 * NR + L);
     }
 
+    /**
+     * pb[pi + p·NR .. + NR) = b[rows[ri + p] + j .. + NR) for p in [0, kc): a B panel whose
+     * k-th row is a run of b at its own offset (a convolution's input, one offset per kernel
+     * tap, see {@code Convolution.forwardIndirect}), packed. Every read must lie inside b.
+     */
+    static void packRows(int kc, float[] b, int[] rows, int ri, int j, float[] pb, int pi) {
+        for (int p = 0; p < kc; p++) {
+            int s = rows[ri + p] + j;
+            FloatVector.fromArray(S, b, s).intoArray(pb, pi + p * NR);
+            FloatVector.fromArray(S, b, s + L).intoArray(pb, pi + p * NR + L);
+        }
+    }
+
     /** C[0..mr, 0..nr) = tile (or += with {@code add}); vector rows for full tiles. */
     static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean add) {
         if (nr != NR) {

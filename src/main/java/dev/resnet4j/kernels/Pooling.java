@@ -23,34 +23,37 @@ public final class Pooling {
     }
 
     /**
-     * y[planes, oh, ow] = max over each window of x[planes, h, w]. Separable: each input row
-     * is first reduced over the window's columns, then those row maxima over the window's
-     * rows; the second pass runs along contiguous rows, which the JIT vectorises, and neither
-     * has one long chain of dependent maxima.
+     * y[planes, oh, ow] = max over each window of x[planes, h, w]. Separable: for each output
+     * row, the window's input rows are first reduced element by element (contiguous rows,
+     * which the JIT vectorises), then that row of column maxima over each window's columns.
+     * Reducing the rows first does the strided, scalar pass once per output row instead of
+     * once per input row (half as often at stride 2), and neither pass has one long chain of
+     * dependent maxima.
      */
     public static void maxPool(float[] x, int planes, int h, int w, int kernel, int stride, int pad, float[] y) {
         int oh = outSize(h, kernel, stride, pad);
         int ow = outSize(w, kernel, stride, pad);
         Parallel.forRange(planes, 4, (lo, hi) -> {
-            float[] rows = new float[h * ow];
+            float[] col = new float[w];
             for (int pl = lo; pl < hi; pl++) {
                 int xBase = pl * h * w;
                 int yBase = pl * oh * ow;
-                for (int iy = 0; iy < h; iy++) {
-                    rowMax(x, xBase + iy * w, w, kernel, stride, pad, rows, iy * ow, ow);
-                }
                 for (int oy = 0; oy < oh; oy++) {
                     int y0 = oy * stride - pad;
                     int ys = Math.max(y0, 0);
                     int ye = Math.min(y0 + kernel, h);
-                    int d = yBase + oy * ow;
-                    System.arraycopy(rows, ys * ow, y, d, ow);
+                    if (ys >= ye) {
+                        java.util.Arrays.fill(y, yBase + oy * ow, yBase + (oy + 1) * ow, Float.NEGATIVE_INFINITY);
+                        continue;
+                    }
+                    System.arraycopy(x, xBase + ys * w, col, 0, w);
                     for (int iy = ys + 1; iy < ye; iy++) {
-                        int r = iy * ow;
-                        for (int ox = 0; ox < ow; ox++) {
-                            y[d + ox] = Math.max(y[d + ox], rows[r + ox]);
+                        int r = xBase + iy * w;
+                        for (int ix = 0; ix < w; ix++) {
+                            col[ix] = Math.max(col[ix], x[r + ix]);
                         }
                     }
+                    rowMax(col, 0, w, kernel, stride, pad, y, yBase + oy * ow, ow);
                 }
             }
         });

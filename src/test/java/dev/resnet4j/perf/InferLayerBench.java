@@ -1,0 +1,137 @@
+package dev.resnet4j.perf;
+
+import dev.resnet4j.kernels.Convolution;
+import dev.resnet4j.kernels.Pooling;
+import dev.resnet4j.tensor.Parallel;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Per-layer wall time of ResNet-18's folded eval forward at 3×224×224, replaying the same
+ * kernel calls as {@code FoldedInference} (convolutions with bias, residual and ReLU fused;
+ * the max-pool; the head is left out, it is under 1 %). Only public kernel entry points, so
+ * the same class runs against an older build for before/after comparisons.
+ * Args: batch, iterations, threads. Prints the median per layer and the total, with the
+ * process CPU time per iteration.
+ */
+public final class InferLayerBench {
+    private InferLayerBench() {
+    }
+
+    private record Conv(String name, Convolution.Shape s, float[] w, float[] b) {
+    }
+
+    public static void main(String[] args) {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        int iters = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+        int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        int warmup = Integer.getInteger("warmup", 8);
+        Parallel.setThreads(threads);
+        Random r = new Random(7);
+        float[] x = rand(r, n * 3 * 224 * 224);
+        Map<String, List<Double>> times = new LinkedHashMap<>();
+        List<Double> total = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        // stem
+        Conv stem = conv(r, "stem 7x7/2 3->64", n, 3, 224, 64, 7, 2, 3);
+        List<Conv[]> blocks = new ArrayList<>(); // {conv1, conv2, shortcut or null}
+        int c = 64;
+        int h = 56;
+        for (int stage = 0; stage < 4; stage++) {
+            int out = 64 << stage;
+            int stride = stage == 0 ? 1 : 2;
+            int oh = h / stride;
+            String l = "layer" + (stage + 1);
+            blocks.add(new Conv[]{
+                conv(r, l + ".0.conv1 3x3/" + stride + " " + c + "->" + out + " @" + h, n, c, h, out, 3, stride, 1),
+                conv(r, l + ".0.conv2 3x3 " + out + " @" + oh, n, out, oh, out, 3, 1, 1),
+                stride == 1 ? null : conv(r, l + ".0.down 1x1/2 " + c + "->" + out, n, c, h, out, 1, 2, 0)});
+            blocks.add(new Conv[]{
+                conv(r, l + ".1.conv1 3x3 " + out + " @" + oh, n, out, oh, out, 3, 1, 1),
+                conv(r, l + ".1.conv2 3x3 " + out + " @" + oh, n, out, oh, out, 3, 1, 1), null});
+            c = out;
+            h = oh;
+        }
+        for (int it = 0; it < warmup + iters; it++) {
+            boolean rec = it >= warmup;
+            long c0 = cpuNanos();
+            long t0 = System.nanoTime();
+            float[] a = run(stem, x, null, true, times, rec);
+            long t = System.nanoTime();
+            float[] p = new float[n * 64 * 56 * 56];
+            Pooling.maxPool(a, n * 64, 112, 112, 3, 2, 1, p);
+            note(times, "maxpool 3x3/2", t, rec);
+            a = p;
+            for (Conv[] b : blocks) {
+                float[] id = b[2] == null ? a : run(b[2], a, null, false, times, rec);
+                float[] mid = run(b[0], a, null, true, times, rec);
+                a = run(b[1], mid, id, true, times, rec);
+            }
+            if (rec) {
+                total.add((System.nanoTime() - t0) / 1e6);
+                cpu.add((cpuNanos() - c0) / 1e6);
+            }
+        }
+        System.out.printf("batch %d, threads %d, %d iterations (medians, ms)%n", n, threads, iters);
+        double sum = 0;
+        for (var e : times.entrySet()) {
+            double m = median(e.getValue());
+            sum += m;
+            System.out.printf("  %-34s %8.2f%n", e.getKey(), m);
+        }
+        System.out.printf("  %-34s %8.2f%n", "sum of medians", sum);
+        System.out.printf("  %-34s %8.2f  (%.1f img/s)  cpu %.2f ms%n", "total", median(total),
+                n * 1000 / median(total), median(cpu));
+    }
+
+    private static float[] run(Conv cv, float[] x, float[] res, boolean relu, Map<String, List<Double>> times,
+                               boolean rec) {
+        long t = System.nanoTime();
+        float[] y = new float[cv.s.n() * cv.s.outC() * cv.s.oh() * cv.s.ow()];
+        Convolution.forward(cv.s, x, cv.w, cv.b, res, relu, y);
+        note(times, cv.name, t, rec);
+        return y;
+    }
+
+    private static void note(Map<String, List<Double>> times, String k, long t0, boolean rec) {
+        if (rec) {
+            times.computeIfAbsent(k, q -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e6);
+        }
+    }
+
+    private static Conv conv(Random r, String name, int n, int c, int h, int out, int k, int stride, int pad) {
+        Convolution.Shape s = new Convolution.Shape(n, c, h, h, out, k, k, stride, pad);
+        float[] w = rand(r, out * c * k * k);
+        float scale = (float) Math.sqrt(2.0 / (c * k * k));
+        for (int i = 0; i < w.length; i++) {
+            w[i] *= scale;
+        }
+        return new Conv(name, s, w, rand(r, out));
+    }
+
+    private static float[] rand(Random r, int size) {
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    private static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(d -> d).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    private static long cpuNanos() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getProcessCpuTime();
+        }
+        return 0;
+    }
+}
