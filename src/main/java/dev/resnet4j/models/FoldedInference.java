@@ -1,8 +1,10 @@
 package dev.resnet4j.models;
 
 import dev.resnet4j.kernels.Convolution;
+import dev.resnet4j.kernels.Pooling;
 import dev.resnet4j.nn.BatchNorm2d;
 import dev.resnet4j.nn.Conv2d;
+import dev.resnet4j.nn.MaxPool2d;
 import dev.resnet4j.nn.Module;
 import dev.resnet4j.nn.Sequential;
 import dev.resnet4j.tensor.Tensor;
@@ -15,10 +17,26 @@ import java.util.List;
  * and residual add fused into the convolution's output pass:
  * {@code w' = w·γ/√(σ²+ε)}, {@code b' = β − μ·γ/√(σ²+ε)}. Built from a ResNet's current
  * weights and running statistics; the ResNet drops it when its weights or mode change.
+ *
+ * <p>Every intermediate result has its own buffer, reused from one forward to the next while
+ * the batch shape stays (only the logits leave this class, and they are fresh), so a served
+ * model allocates no activations in steady state and the collector has nothing large to copy.
+ * Like the modules themselves, a plan is for one thread at a time.
  */
 final class FoldedInference {
-    /** One convolution with its BN folded in. */
-    private record Folded(Conv2d conv, float[] weight, float[] bias) {
+    /** One convolution with its BN folded in, and the buffer its output goes to. */
+    private static final class Folded {
+        final Conv2d conv;
+        final float[] weight;
+        final float[] bias;
+        private Tensor out;
+
+        private Folded(Conv2d conv, float[] weight, float[] bias) {
+            this.conv = conv;
+            this.weight = weight;
+            this.bias = bias;
+        }
+
         static Folded of(Conv2d conv, BatchNorm2d bn) {
             int out = conv.outChannels;
             int per = conv.weight.size() / out;
@@ -41,15 +59,22 @@ final class FoldedInference {
         Tensor apply(Tensor x, Tensor residual, boolean relu) {
             Convolution.Shape s = new Convolution.Shape(x.dim(0), conv.inChannels, x.dim(2), x.dim(3), conv.outChannels,
                     conv.kernelSize, conv.kernelSize, conv.stride, conv.padding);
-            Tensor y = Tensor.zeros(s.n(), conv.outChannels, s.oh(), s.ow());
-            Convolution.forward(s, x.data(), weight, bias, residual == null ? null : residual.data(), relu, y.data());
-            return y;
+            out = buffer(out, s.n(), conv.outChannels, s.oh(), s.ow()); // every element is written
+            Convolution.forward(s, x.data(), weight, bias, residual == null ? null : residual.data(), relu, out.data());
+            return out;
         }
+    }
+
+    /** {@code t} when it has this shape, else a new tensor of it. */
+    private static Tensor buffer(Tensor t, int... shape) {
+        return t != null && java.util.Arrays.equals(t.shape(), shape) ? t : Tensor.zeros(shape);
     }
 
     /** A residual block as a list of folded convolutions (2 or 3) plus its folded shortcut. */
     private record Block(List<Folded> main, Folded shortcut) {
     }
+
+    private Tensor pooled;
 
     private final ResNet net;
     private final Folded stem;
@@ -86,7 +111,16 @@ final class FoldedInference {
     /** Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. */
     Tensor forward(Tensor x) {
         x = stem.apply(x, null, true);
-        x = net.maxpool.forward(x);
+        MaxPool2d mp = net.maxpool;
+        int oh = Pooling.outSize(x.dim(2), mp.kernelSize, mp.stride, mp.padding);
+        int ow = Pooling.outSize(x.dim(3), mp.kernelSize, mp.stride, mp.padding);
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException("MaxPool2d: input " + x.shapeString() + " is too small");
+        }
+        pooled = buffer(pooled, x.dim(0), x.dim(1), oh, ow);
+        Pooling.maxPool(x.data(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), mp.kernelSize, mp.stride, mp.padding,
+                pooled.data());
+        x = pooled;
         for (Block b : blocks) {
             Tensor identity = b.shortcut() == null ? x : b.shortcut().apply(x, null, false);
             Tensor out = x;

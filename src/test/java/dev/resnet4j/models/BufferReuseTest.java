@@ -80,6 +80,27 @@ class BufferReuseTest {
     }
 
     @Test
+    void theFoldedInferencePlanReusesItsBuffersWithoutStaleValues() {
+        // the plan keeps one buffer per convolution; a second forward of another batch of the
+        // same shape must equal a fresh model's forward of that batch bit for bit
+        int[][] cases = {{1, 3, 224}, {3, 3, 64}, {2, 1, 28}};
+        for (int[] c : cases) {
+            SplittableRandom rng = new SplittableRandom(c[0] * 100 + c[2]);
+            ResNet used = ResNets.create("resnet18", 10, c[1] == 1, 4);
+            ResNet fresh = ResNets.create("resnet18", 10, c[1] == 1, 4);
+            used.eval();
+            fresh.eval();
+            Tensor x1 = images(rng, c[0], c[1], c[2]);
+            Tensor x2 = images(rng, c[0], c[1], c[2]);
+            Tensor first = used.forward(x1);
+            float[] firstCopy = first.data().clone();
+            Tensor second = used.forward(x2);
+            assertArrayEquals(fresh.forward(x2).data(), second.data(), "second forward " + java.util.Arrays.toString(c));
+            assertArrayEquals(firstCopy, first.data(), "the first call's logits are not overwritten");
+        }
+    }
+
+    @Test
     void aSteadyStateStepAllocatesLittle() {
         int threads = Parallel.threads();
         Parallel.setThreads(1); // all work on this thread, whose allocation the JVM counts
