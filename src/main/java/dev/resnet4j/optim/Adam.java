@@ -1,6 +1,7 @@
 package dev.resnet4j.optim;
 
 import dev.resnet4j.nn.Parameter;
+import dev.resnet4j.tensor.Parallel;
 import dev.resnet4j.tensor.Tensor;
 
 import java.util.List;
@@ -114,31 +115,35 @@ public class Adam extends Optimizer {
         if (!amsgrad && !decoupled && !coupledDecay) {
             // The plain case as its own loop, free of the per-element option tests so the JIT
             // can vectorise it; the same operations in the same order as the general loop.
-            for (int j = 0; j < n; j++) {
-                float gj = g[j];
+            Parallel.forRange(n, PARALLEL_MIN, (lo, hi) -> {
+                for (int j = lo; j < hi; j++) {
+                    float gj = g[j];
+                    float mj = Math.fma(gj, oneMinusB1, m[j] * b1);
+                    float vj = Math.fma(oneMinusB2 * gj, gj, v[j] * b2);
+                    m[j] = mj;
+                    v[j] = vj;
+                    float denom = (float) Math.sqrt(vj) / biasCorrection2Sqrt + epsF;
+                    w[j] = w[j] + negStepSize * mj / denom;
+                }
+            });
+            return;
+        }
+        Parallel.forRange(n, PARALLEL_MIN, (lo, hi) -> {
+            for (int j = lo; j < hi; j++) {
+                float gj = coupledDecay ? Math.fma(w[j], wd, g[j]) : g[j];
+                float wj = decoupled ? w[j] * decay : w[j];
                 float mj = Math.fma(gj, oneMinusB1, m[j] * b1);
                 float vj = Math.fma(oneMinusB2 * gj, gj, v[j] * b2);
                 m[j] = mj;
                 v[j] = vj;
+                if (amsgrad) {
+                    vj = Math.max(vMax[j], vj);
+                    vMax[j] = vj;
+                }
                 float denom = (float) Math.sqrt(vj) / biasCorrection2Sqrt + epsF;
-                w[j] = w[j] + negStepSize * mj / denom;
+                w[j] = wj + negStepSize * mj / denom;
             }
-            return;
-        }
-        for (int j = 0; j < n; j++) {
-            float gj = coupledDecay ? Math.fma(w[j], wd, g[j]) : g[j];
-            float wj = decoupled ? w[j] * decay : w[j];
-            float mj = Math.fma(gj, oneMinusB1, m[j] * b1);
-            float vj = Math.fma(oneMinusB2 * gj, gj, v[j] * b2);
-            m[j] = mj;
-            v[j] = vj;
-            if (amsgrad) {
-                vj = Math.max(vMax[j], vj);
-                vMax[j] = vj;
-            }
-            float denom = (float) Math.sqrt(vj) / biasCorrection2Sqrt + epsF;
-            w[j] = wj + negStepSize * mj / denom;
-        }
+        });
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.resnet4j.optim;
 
 import dev.resnet4j.nn.Parameter;
+import dev.resnet4j.tensor.Parallel;
 import dev.resnet4j.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -69,6 +70,13 @@ public abstract class Optimizer {
      * Called at most once per {@link #step()} and only for parameters that are stepped.
      */
     protected abstract void update(int index, float[] w, float[] g);
+
+    /**
+     * Parameters with at least this many elements are updated by all workers, each on its own
+     * range ({@link Parallel#forRange}); the update is element-wise, so the result does not
+     * depend on the split.
+     */
+    protected static final int PARALLEL_MIN = 1 << 16;
 
     /** Zero-fills every allocated gradient (frozen ones included). */
     public final void zeroGrad() {

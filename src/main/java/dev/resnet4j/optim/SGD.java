@@ -1,6 +1,7 @@
 package dev.resnet4j.optim;
 
 import dev.resnet4j.nn.Parameter;
+import dev.resnet4j.tensor.Parallel;
 import dev.resnet4j.tensor.Tensor;
 
 import java.util.List;
@@ -68,33 +69,40 @@ public final class SGD extends Optimizer {
         float wd = (float) weightDecay;
         float negLr = (float) -lr();
         int n = w.length;
+        boolean decay = weightDecay != 0;
         if (momentum == 0) {
-            for (int j = 0; j < n; j++) {
-                float d = weightDecay != 0 ? Math.fma(w[j], wd, g[j]) : g[j];
-                w[j] = Math.fma(d, negLr, w[j]);
-            }
+            Parallel.forRange(n, PARALLEL_MIN, (lo, hi) -> {
+                for (int j = lo; j < hi; j++) {
+                    float d = decay ? Math.fma(w[j], wd, g[j]) : g[j];
+                    w[j] = Math.fma(d, negLr, w[j]);
+                }
+            });
             return;
         }
         float mom = (float) momentum;
         float keep = (float) (1 - dampening);
-        float[] buf = buffers[index];
-        if (buf == null) {
+        if (buffers[index] == null) {
             // First step of this parameter: the buffer starts as a copy of d, as in PyTorch.
-            buf = new float[n];
+            float[] buf = new float[n];
             buffers[index] = buf;
-            for (int j = 0; j < n; j++) {
-                float d = weightDecay != 0 ? Math.fma(w[j], wd, g[j]) : g[j];
-                buf[j] = d;
-                w[j] = Math.fma(nesterov ? Math.fma(d, mom, d) : d, negLr, w[j]);
-            }
+            Parallel.forRange(n, PARALLEL_MIN, (lo, hi) -> {
+                for (int j = lo; j < hi; j++) {
+                    float d = decay ? Math.fma(w[j], wd, g[j]) : g[j];
+                    buf[j] = d;
+                    w[j] = Math.fma(nesterov ? Math.fma(d, mom, d) : d, negLr, w[j]);
+                }
+            });
             return;
         }
-        for (int j = 0; j < n; j++) {
-            float d = weightDecay != 0 ? Math.fma(w[j], wd, g[j]) : g[j];
-            float b = Math.fma(d, keep, buf[j] * mom);
-            buf[j] = b;
-            w[j] = Math.fma(nesterov ? Math.fma(b, mom, d) : b, negLr, w[j]);
-        }
+        float[] buf = buffers[index];
+        Parallel.forRange(n, PARALLEL_MIN, (lo, hi) -> {
+            for (int j = lo; j < hi; j++) {
+                float d = decay ? Math.fma(w[j], wd, g[j]) : g[j];
+                float b = Math.fma(d, keep, buf[j] * mom);
+                buf[j] = b;
+                w[j] = Math.fma(nesterov ? Math.fma(b, mom, d) : b, negLr, w[j]);
+            }
+        });
     }
 
     @Override

@@ -42,6 +42,41 @@ class OptimizerTest {
     }
 
     @Test
+    void largeParametersSplitOverWorkersGiveTheSameBits() {
+        // above Optimizer.PARALLEL_MIN elements the update runs on all workers; it must equal
+        // the one-thread update exactly, for every optimiser and option set
+        int n = Optimizer.PARALLEL_MIN * 3 + 17;
+        for (Function<Map<String, Parameter>, Optimizer> make : ALL) {
+            float[][] results = new float[2][];
+            for (int threads = 1; threads <= 2; threads++) {
+                int before = dev.resnet4j.tensor.Parallel.threads();
+                dev.resnet4j.tensor.Parallel.setThreads(threads);
+                try {
+                    float[] w = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        w[i] = (float) Math.sin(i * 0.37) * 2;
+                    }
+                    Map<String, Parameter> params = new LinkedHashMap<>();
+                    params.put("w", new Parameter(new Tensor(w, n)));
+                    Optimizer opt = make.apply(params);
+                    for (int step = 1; step <= 3; step++) {
+                        float[] g = params.get("w").grad().data();
+                        for (int i = 0; i < n; i++) {
+                            g[i] = (float) Math.cos(i * 0.11 + step);
+                        }
+                        opt.step();
+                    }
+                    results[threads - 1] = params.get("w").data().clone();
+                } finally {
+                    dev.resnet4j.tensor.Parallel.setThreads(before);
+                }
+            }
+            assertArrayEquals(results[0], results[1]);
+            assertNotEquals(0f, results[0][n - 1] - (float) Math.sin((n - 1) * 0.37) * 2, "the parameter moved");
+        }
+    }
+
+    @Test
     void frozenParametersAreNeverChangedEvenWithAGradient() {
         for (Function<Map<String, Parameter>, Optimizer> make : ALL) {
             Map<String, Parameter> params = params();
