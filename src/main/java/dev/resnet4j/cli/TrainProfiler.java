@@ -110,11 +110,16 @@ final class TrainProfiler {
         String kind = kind(m);
         Tensor y = time(kind + " forward", () -> m.forward(x), m, 0);
         if (m instanceof Conv2d c) {
-            convMacs.put(names.getOrDefault(m, "?"), (long) c.outChannels * c.inChannels * c.kernelSize * c.kernelSize
-                    * y.dim(0) * y.dim(2) * y.dim(3));
+            recordMacs(c, y);
         }
         tape.push(g -> time(kind + " backward", () -> m.backward(g), m, 1));
         return y;
+    }
+
+    /** A convolution's multiply-adds for its output y, for the GFLOP/s column. */
+    private void recordMacs(Conv2d c, Tensor y) {
+        convMacs.put(names.getOrDefault(c, "?"), (long) c.outChannels * c.inChannels * c.kernelSize * c.kernelSize
+                * y.dim(0) * y.dim(2) * y.dim(3));
     }
 
     /** BN with its ReLU in one pass, as the model runs it ({@link BatchNorm2d#forwardRelu}). */
@@ -127,8 +132,7 @@ final class TrainProfiler {
     /** The stem convolution: no gradient w.r.t. the images ({@link ResNet#backwardParameters}). */
     private Tensor stemConv(Conv2d conv, Tensor x, Deque<UnaryOperator<Tensor>> tape) {
         Tensor y = time("conv forward", () -> conv.forward(x), conv, 0);
-        convMacs.put(names.getOrDefault(conv, "?"), (long) conv.outChannels * conv.inChannels * conv.kernelSize
-                * conv.kernelSize * y.dim(0) * y.dim(2) * y.dim(3));
+        recordMacs(conv, y);
         tape.push(g -> time("conv backward", () -> conv.backward(g, false), conv, 1));
         return y;
     }

@@ -59,15 +59,10 @@ final class FoldedInference {
         Tensor apply(Tensor x, Tensor residual, boolean relu) {
             Convolution.Shape s = new Convolution.Shape(x.dim(0), conv.inChannels, x.dim(2), x.dim(3), conv.outChannels,
                     conv.kernelSize, conv.kernelSize, conv.stride, conv.padding);
-            out = buffer(out, s.n(), conv.outChannels, s.oh(), s.ow()); // every element is written
+            out = Tensor.reuseOrZeros(out, s.n(), conv.outChannels, s.oh(), s.ow()); // every element is written
             Convolution.forward(s, x.data(), weight, bias, residual == null ? null : residual.data(), relu, out.data());
             return out;
         }
-    }
-
-    /** {@code t} when it has this shape, else a new tensor of it. */
-    private static Tensor buffer(Tensor t, int... shape) {
-        return t != null && java.util.Arrays.equals(t.shape(), shape) ? t : Tensor.zeros(shape);
     }
 
     /** A residual block as a list of folded convolutions (2 or 3) plus its folded shortcut. */
@@ -117,7 +112,7 @@ final class FoldedInference {
         if (oh <= 0 || ow <= 0) {
             throw new IllegalArgumentException("MaxPool2d: input " + x.shapeString() + " is too small");
         }
-        pooled = buffer(pooled, x.dim(0), x.dim(1), oh, ow);
+        pooled = Tensor.reuseOrZeros(pooled, x.dim(0), x.dim(1), oh, ow);
         Pooling.maxPool(x.data(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), mp.kernelSize, mp.stride, mp.padding,
                 pooled.data());
         x = pooled;

@@ -131,12 +131,8 @@ public abstract class Module {
         if (outputs.length <= slot) {
             outputs = java.util.Arrays.copyOf(outputs, slot + 1);
         }
-        Tensor t = outputs[slot];
-        if (t == null || !java.util.Arrays.equals(t.shape(), shape)) {
-            t = Tensor.zeros(shape);
-            outputs[slot] = t;
-        }
-        return t;
+        outputs[slot] = Tensor.reuseOrZeros(outputs[slot], shape);
+        return outputs[slot];
     }
 
     /** As {@link #outputBuffer}, but zero-filled when reused: for results built by accumulation. */

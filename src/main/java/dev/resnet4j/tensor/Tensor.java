@@ -34,6 +34,14 @@ public final class Tensor {
         return new Tensor(new float[(int) n], shape);
     }
 
+    /**
+     * {@code reuse} itself when it has exactly this shape (its values are left as they are), else
+     * a new zero tensor: the buffer-reuse step of a module or plan that writes every element.
+     */
+    public static Tensor reuseOrZeros(Tensor reuse, int... shape) {
+        return reuse != null && Arrays.equals(reuse.shape, shape) ? reuse : zeros(shape);
+    }
+
     /** A tensor filled with {@code value}. */
     public static Tensor full(float value, int... shape) {
         Tensor t = zeros(shape);
