@@ -2,6 +2,7 @@ package dev.resnet4j.models;
 
 import dev.resnet4j.kernels.Convolution;
 import dev.resnet4j.kernels.Pooling;
+import dev.resnet4j.kernels.Winograd;
 import dev.resnet4j.nn.BatchNorm2d;
 import dev.resnet4j.nn.Conv2d;
 import dev.resnet4j.nn.MaxPool2d;
@@ -17,6 +18,8 @@ import java.util.List;
  * and residual add fused into the convolution's output pass:
  * {@code w' = w·γ/√(σ²+ε)}, {@code b' = β − μ·γ/√(σ²+ε)}. Built from a ResNet's current
  * weights and running statistics; the ResNet drops it when its weights or mode change.
+ * The 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3) ({@link Winograd#tileFor} decides,
+ * {@code -Dresnet4j.winograd=off} turns it off), their folded filters transformed on first use.
  *
  * <p>Every intermediate result has its own buffer, reused from one forward to the next while
  * the batch shape stays (only the logits leave this class, and they are fresh), so a served
@@ -30,6 +33,9 @@ final class FoldedInference {
         final float[] weight;
         final float[] bias;
         private Tensor out;
+        /** The weights transformed for Winograd F(winogradTile, 3), made on first use. */
+        private float[] winograd;
+        private int winogradTile;
 
         private Folded(Conv2d conv, float[] weight, float[] bias) {
             this.conv = conv;
@@ -60,7 +66,17 @@ final class FoldedInference {
             Convolution.Shape s = new Convolution.Shape(x.dim(0), conv.inChannels, x.dim(2), x.dim(3), conv.outChannels,
                     conv.kernelSize, conv.kernelSize, conv.stride, conv.padding);
             out = Tensor.reuseOrZeros(out, s.n(), conv.outChannels, s.oh(), s.ow()); // every element is written
-            Convolution.forward(s, x.data(), weight, bias, residual == null ? null : residual.data(), relu, out.data());
+            float[] res = residual == null ? null : residual.data();
+            int m = Winograd.tileFor(s);
+            if (m != 0) {
+                if (winogradTile != m) {
+                    winograd = Winograd.transformWeights(m, weight, conv.outChannels, conv.inChannels);
+                    winogradTile = m;
+                }
+                Winograd.forward(m, s, x.data(), winograd, bias, res, relu, out.data());
+            } else {
+                Convolution.forward(s, x.data(), weight, bias, res, relu, out.data());
+            }
             return out;
         }
     }

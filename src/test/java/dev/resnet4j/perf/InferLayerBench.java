@@ -2,6 +2,7 @@ package dev.resnet4j.perf;
 
 import dev.resnet4j.kernels.Convolution;
 import dev.resnet4j.kernels.Pooling;
+import dev.resnet4j.kernels.Winograd;
 import dev.resnet4j.tensor.Parallel;
 
 import java.lang.management.ManagementFactory;
@@ -14,8 +15,8 @@ import java.util.Random;
 /**
  * Per-layer wall time of ResNet-18's folded eval forward at 3×224×224, replaying the same
  * kernel calls as {@code FoldedInference} (convolutions with bias, residual and ReLU fused;
- * the max-pool; the head is left out, it is under 1 %). Only public kernel entry points, so
- * the same class runs against an older build for before/after comparisons.
+ * the max-pool; the head is left out, it is under 1 %), Winograd where the plan would use it
+ * ({@code -Dresnet4j.winograd=off} to compare).
  * Args: batch, iterations, threads. Prints the median per layer and the total, with the
  * process CPU time per iteration.
  */
@@ -23,7 +24,7 @@ public final class InferLayerBench {
     private InferLayerBench() {
     }
 
-    private record Conv(String name, Convolution.Shape s, float[] w, float[] b) {
+    private record Conv(String name, Convolution.Shape s, float[] w, float[] b, int tile, float[] u) {
     }
 
     public static void main(String[] args) {
@@ -60,9 +61,9 @@ public final class InferLayerBench {
         for (int it = 0; it < warmup + iters; it++) {
             boolean rec = it >= warmup;
             long c0 = cpuNanos();
-            long t0 = System.nanoTime();
+            long t0 = now();
             float[] a = run(stem, x, null, true, times, rec);
-            long t = System.nanoTime();
+            long t = now();
             float[] p = new float[n * 64 * 56 * 56];
             Pooling.maxPool(a, n * 64, 112, 112, 3, 2, 1, p);
             note(times, "maxpool 3x3/2", t, rec);
@@ -73,7 +74,7 @@ public final class InferLayerBench {
                 a = run(b[1], mid, id, true, times, rec);
             }
             if (rec) {
-                total.add((System.nanoTime() - t0) / 1e6);
+                total.add((now() - t0) / 1e6);
                 cpu.add((cpuNanos() - c0) / 1e6);
             }
         }
@@ -91,16 +92,20 @@ public final class InferLayerBench {
 
     private static float[] run(Conv cv, float[] x, float[] res, boolean relu, Map<String, List<Double>> times,
                                boolean rec) {
-        long t = System.nanoTime();
+        long t = now();
         float[] y = new float[cv.s.n() * cv.s.outC() * cv.s.oh() * cv.s.ow()];
-        Convolution.forward(cv.s, x, cv.w, cv.b, res, relu, y);
+        if (cv.tile != 0) {
+            Winograd.forward(cv.tile, cv.s, x, cv.u, cv.b, res, relu, y);
+        } else {
+            Convolution.forward(cv.s, x, cv.w, cv.b, res, relu, y);
+        }
         note(times, cv.name, t, rec);
         return y;
     }
 
     private static void note(Map<String, List<Double>> times, String k, long t0, boolean rec) {
         if (rec) {
-            times.computeIfAbsent(k, q -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e6);
+            times.computeIfAbsent(k, q -> new ArrayList<>()).add((now() - t0) / 1e6);
         }
     }
 
@@ -111,7 +116,8 @@ public final class InferLayerBench {
         for (int i = 0; i < w.length; i++) {
             w[i] *= scale;
         }
-        return new Conv(name, s, w, rand(r, out));
+        int tile = Winograd.tileFor(s);
+        return new Conv(name, s, w, rand(r, out), tile, tile == 0 ? null : Winograd.transformWeights(tile, w, out, c));
     }
 
     private static float[] rand(Random r, int size) {
@@ -125,6 +131,13 @@ public final class InferLayerBench {
     private static double median(List<Double> v) {
         double[] a = v.stream().mapToDouble(d -> d).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    /** -Dcpu=true: this thread's CPU time (with --threads 1, robust to a busy machine), else wall time. */
+    private static final boolean CPU = Boolean.getBoolean("cpu");
+
+    private static long now() {
+        return CPU ? ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
     }
 
     private static long cpuNanos() {
