@@ -241,6 +241,15 @@ public final class Winograd {
         final float[] out = new float[4 * 4 * L];
         final float[] spill = new float[4 * L];
 
+        int[] rowIndex = new int[0];
+
+        int[] rows(int size) {
+            if (rowIndex.length < size) {
+                rowIndex = new int[size];
+            }
+            return rowIndex;
+        }
+
         static float[] grow(float[] b, int size) {
             return b.length < size ? new float[size] : b;
         }
@@ -264,7 +273,7 @@ public final class Winograd {
         // all map to the same L1 set
         int vStride = p.c * ld + 16;
         int mStride = p.outC * ld + 16;
-        buf.v = Buffers.grow(buf.v, a2 * vStride);
+        buf.v = Buffers.grow(buf.v, a2 * vStride + Gemm.NR); // the last panel's copy reads past the end
         buf.mm = Buffers.grow(buf.mm, a2 * mStride);
         float[] v = buf.v;
         float[] mm = buf.mm;
@@ -283,9 +292,23 @@ public final class Winograd {
     /** M[ξ] = U[ξ]·V[ξ] for ξ in [lo, hi). */
     private static void products(Plan p, float[] u, float[] v, int vStride, float[] mm, int mStride, int cols, int ld,
                                  int lo, int hi) {
+        if (!Gemm.vectorInUse() || cols > Gemm.SMALL_N) {
+            for (int xi = lo; xi < hi; xi++) {
+                Gemm.sgemm(false, false, p.outC, cols, p.c, u, xi * p.outC * p.c, p.c, v, xi * vStride, ld,
+                        mm, xi * mStride, ld, false);
+            }
+            return;
+        }
+        // These products are small (a block's 32–128 columns): packing U[ξ] and V[ξ] anew for
+        // each would cost a fifth of the arithmetic. The indirect product reads U[ξ] in place
+        // and packs V[ξ]'s panels with one vector copy per row (same sums as sgemm).
+        Buffers buf = BUFFERS.get();
+        int[] rows = buf.rows(p.c);
         for (int xi = lo; xi < hi; xi++) {
-            Gemm.sgemm(false, false, p.outC, cols, p.c, u, xi * p.outC * p.c, p.c, v, xi * vStride, ld,
-                    mm, xi * mStride, ld, false);
+            for (int q = 0; q < p.c; q++) {
+                rows[q] = xi * vStride + q * ld;
+            }
+            Gemm.indirect(p.outC, p.c, u, xi * p.outC * p.c, null, v, rows, 0, cols, mm, xi * mStride, ld);
         }
     }
 
