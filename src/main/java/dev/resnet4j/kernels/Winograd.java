@@ -22,15 +22,17 @@ import java.util.Arrays;
  * F(2,3)'s. {@code WinogradTest} measures both against a double-precision reference and
  * against PyTorch; {@code -Dresnet4j.winograd=2|4|off} picks the tile (default 4).
  *
- * <p>Layout. The transforms run on {@link WinogradKernel#L} tiles of a tile row at once, one
- * tile per vector lane. To make every element of those tiles one contiguous vector load, each
- * input channel is first copied into m column-phase planes of the zero-padded image: plane p
- * holds the padded image's columns p, p + m, p + 2m, …, so element (i, j) of tiles t…t+L−1 is
- * the run at row (m·tr + i), column ⌊j/m⌋ + t of plane j mod m. V and M are kept as α² matrices
- * each ([C × cols] and [outC × cols]), cols = images × tiles, so the product needs no other
- * rearrangement. Images are processed in groups that give each product at least
- * {@link #MIN_COLUMNS} columns (the late layers' 2×2 to 4×4 tiles per image are too few on
- * their own), the groups spread over the workers; a single group splits its work instead.
+ * <p>Layout. The transforms run on {@link WinogradKernel#L} tiles at once, one tile per vector
+ * lane: on large maps the tiles of one tile row (below), on maps whose tile rows would fill at
+ * most half the lanes the block's tiles in order, each tile's window gathered from the image
+ * first ({@code Plan.byRows}). In the row form, to make every element of those tiles one
+ * contiguous vector load, each input channel is first copied into m column-phase planes of the
+ * zero-padded image: plane p holds the padded image's columns p, p + m, p + 2m, …, so element
+ * (i, j) of tiles t…t+L−1 is the run at row (m·tr + i), column ⌊j/m⌋ + t of plane j mod m. V and
+ * M are kept as α² matrices each ([C × cols] and [outC × cols]), so the products need no other
+ * rearrangement. The batch's tiles, numbered image by image, are cut into blocks
+ * ({@link #blocks}) whose column count suits the GEMM and the caches; the blocks are spread over
+ * the workers, and a single block splits its work instead.
  *
  * <p>Without the Vector API (or before it is compiled) the same transforms run as plain Java
  * with the same operations in the same order, so the result does not depend on which ran.
@@ -209,6 +211,16 @@ public final class Winograd {
         /** Offsets of the α columns of an output row in the scratch. */
         final int[] laneOff;
 
+        /**
+         * Whether the transforms run along tile rows (lanes = tiles of one row, from phase
+         * planes) or over the block's tiles in order, gathered one by one: when a tile row
+         * fills at most half the lanes (28×28 maps and smaller for F(4,3) with 16 lanes), the
+         * row form would compute mostly unused lanes.
+         */
+        boolean byRows() {
+            return 2 * tx > L;
+        }
+
         Plan(int m, Convolution.Shape s) {
             this.m = m;
             this.a = m + 2;
@@ -239,6 +251,7 @@ public final class Winograd {
         float[] mm = new float[0];
         final float[] tmp = new float[6 * 6 * L];
         final float[] out = new float[4 * 4 * L];
+        float[] gathered = new float[0];
         final float[] spill = new float[4 * L];
 
         int[] rowIndex = new int[0];
@@ -277,15 +290,31 @@ public final class Winograd {
         buf.mm = Buffers.grow(buf.mm, a2 * mStride);
         float[] v = buf.v;
         float[] mm = buf.mm;
+        boolean rows = p.byRows();
         if (split) {
-            Parallel.forRange(p.c, 1, (lo, hi) -> inputTransform(p, x, blk, lo, hi, v, ld, vStride));
+            Parallel.forRange(p.c, 1, (lo, hi) -> {
+                if (rows) {
+                    inputTransform(p, x, blk, lo, hi, v, ld, vStride);
+                } else {
+                    inputTransformGathered(p, x, blk, lo, hi, v, ld, vStride);
+                }
+            });
             Parallel.forRange(a2, 1, (lo, hi) -> products(p, u, v, vStride, mm, mStride, cols, ld, lo, hi));
-            Parallel.forRange(p.outC, 1, (lo, hi) -> outputTransform(p, mm, ld, mStride, blk, lo, hi, bias, residual,
-                    relu, y));
-        } else {
+            Parallel.forRange(p.outC, 1, (lo, hi) -> {
+                if (rows) {
+                    outputTransform(p, mm, ld, mStride, blk, lo, hi, bias, residual, relu, y);
+                } else {
+                    outputTransformScattered(p, mm, ld, mStride, blk, lo, hi, bias, residual, relu, y);
+                }
+            });
+        } else if (rows) {
             inputTransform(p, x, blk, 0, p.c, v, ld, vStride);
             products(p, u, v, vStride, mm, mStride, cols, ld, 0, a2);
             outputTransform(p, mm, ld, mStride, blk, 0, p.outC, bias, residual, relu, y);
+        } else {
+            inputTransformGathered(p, x, blk, 0, p.c, v, ld, vStride);
+            products(p, u, v, vStride, mm, mStride, cols, ld, 0, a2);
+            outputTransformScattered(p, mm, ld, mStride, blk, 0, p.outC, bias, residual, relu, y);
         }
     }
 
@@ -450,6 +479,118 @@ public final class Winograd {
                                     y[di] = relu ? Math.max(val, 0f) : val;
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * V[ξ][ci][col] for channels [c0, c1) of a block, for short tile rows: each tile's α×α
+     * window is copied from the image (zeros for the padding) to {@code d[i·α + j][col]}, so
+     * that the transforms run over the block's tiles in order with every lane in use.
+     */
+    private static void inputTransformGathered(Plan p, float[] x, int[] blk, int c0, int c1, float[] v, int ld,
+                                               int vStride) {
+        Buffers buf = BUFFERS.get();
+        int a = p.a;
+        int m = p.m;
+        int a2 = a * a;
+        int g0 = blk[0];
+        int cols = blk[1] - g0;
+        buf.gathered = Buffers.grow(buf.gathered, a2 * ld);
+        float[] d = buf.gathered;
+        float[] tmp = buf.tmp;
+        boolean vector = Gemm.vectorInUse();
+        int[] across = new int[a]; // element j of a row of the window: j·ld further on
+        for (int j = 0; j < a; j++) {
+            across[j] = j * ld;
+        }
+        int hw = p.h * p.w;
+        for (int ci = c0; ci < c1; ci++) {
+            for (int col = 0; col < cols; col++) {
+                int g = g0 + col;
+                int img = g / p.tiles;
+                int t = g - img * p.tiles;
+                int tr = t / p.tx;
+                int tc = t - tr * p.tx;
+                int base = (img * p.c + ci) * hw;
+                int y0 = m * tr - 1;
+                int x0 = m * tc - 1;
+                for (int i = 0; i < a; i++) {
+                    int yy = y0 + i;
+                    int row = (i * a) * ld + col;
+                    if (yy < 0 || yy >= p.h) {
+                        for (int j = 0; j < a; j++) {
+                            d[row + j * ld] = 0f;
+                        }
+                        continue;
+                    }
+                    int src = base + yy * p.w + x0;
+                    for (int j = 0; j < a; j++) {
+                        int xx = x0 + j;
+                        d[row + j * ld] = xx >= 0 && xx < p.w ? x[src + j] : 0f;
+                    }
+                }
+            }
+            for (int t0 = 0; t0 < cols; t0 += L) {
+                for (int r = 0; r < a; r++) {
+                    input(m, vector, d, r * a * ld + t0, across, tmp, r * a * L, L);
+                }
+                int dst = ci * ld + t0; // lanes past the block's end land in ld's spare room
+                for (int j = 0; j < a; j++) {
+                    input(m, vector, tmp, j * L, p.rowOff, v, j * vStride + dst, a * vStride);
+                }
+            }
+        }
+    }
+
+    /** The output tiles of channels [o0, o1) of a block taken in order, scattered into y. */
+    private static void outputTransformScattered(Plan p, float[] mm, int ld, int mStride, int[] blk, int o0, int o1,
+                                                 float[] bias, float[] residual, boolean relu, float[] y) {
+        Buffers buf = BUFFERS.get();
+        float[] tmp = buf.tmp;
+        float[] out = buf.out;
+        boolean vector = Gemm.vectorInUse();
+        int a = p.a;
+        int m = p.m;
+        int[] down = new int[a];
+        for (int i = 0; i < a; i++) {
+            down[i] = i * a * mStride;
+        }
+        int g0 = blk[0];
+        int cols = blk[1] - g0;
+        int hw = p.h * p.w;
+        for (int o = o0; o < o1; o++) {
+            float b = bias == null ? 0f : bias[o];
+            for (int t0 = 0; t0 < cols; t0 += L) {
+                int src = o * ld + t0;
+                for (int j = 0; j < a; j++) {
+                    output(m, vector, mm, j * mStride + src, down, tmp, j * L, a * L);
+                }
+                for (int r = 0; r < m; r++) {
+                    output(m, vector, tmp, r * a * L, p.laneOff, out, r * m * L, L);
+                }
+                int lanes = Math.min(L, cols - t0);
+                for (int l = 0; l < lanes; l++) {
+                    int g = g0 + t0 + l;
+                    int img = g / p.tiles;
+                    int t = g - img * p.tiles;
+                    int tr = t / p.tx;
+                    int tc = t - tr * p.tx;
+                    int yImg = (img * p.outC + o) * hw;
+                    int rn = Math.min(m, p.h - m * tr);
+                    int cn = Math.min(m, p.w - m * tc);
+                    for (int r = 0; r < rn; r++) {
+                        int rowOff = yImg + (m * tr + r) * p.w + m * tc;
+                        for (int cc = 0; cc < cn; cc++) {
+                            float val = out[(r * m + cc) * L + l] + b;
+                            int di = rowOff + cc;
+                            if (residual != null) {
+                                val += residual[di];
+                            }
+                            y[di] = relu ? Math.max(val, 0f) : val;
                         }
                     }
                 }

@@ -39,6 +39,7 @@ class WinogradTest {
         Gemm.awaitVectorKernel(120_000);
         Parallel.setThreads(threads);
         Random rnd = new Random(41 + threads);
+        int[] modes = new int[2]; // shapes run along tile rows / gathered tile by tile
         for (int m : new int[]{2, 4}) {
             for (int n : new int[]{1, 3, 10}) {
                 for (int[] t : CASES) {
@@ -51,6 +52,7 @@ class WinogradTest {
                     float[] bias = random(rnd, s.outC());
                     float[] residual = random(rnd, n * s.outC() * s.h() * s.w());
                     float[] u = Winograd.transformWeights(m, w, s.outC(), s.c());
+                    modes[new Winograd.Plan(m, s).byRows() ? 0 : 1]++;
                     for (int variant = 0; variant < 2; variant++) {
                         boolean full = variant == 1;
                         float[] y = random(rnd, residual.length); // every element must be written
@@ -72,6 +74,7 @@ class WinogradTest {
                 }
             }
         }
+        assertTrue(modes[0] > 0 && modes[1] > 0, "both transform layouts covered: " + java.util.Arrays.toString(modes));
     }
 
     @Test
