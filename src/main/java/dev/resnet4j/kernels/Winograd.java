@@ -57,9 +57,10 @@ public final class Winograd {
     /**
      * Below this many output pixels (counted over the tiles, so including the cut-off edges)
      * the convolution stays direct: at batch 1, layer4's 7×7 map would read its transformed
-     * weights (4× the filters for F(4,3)) to produce 64 pixels.
+     * weights (4× the filters for F(4,3)) to produce 64 pixels, and layer3's 14×14 (256) was
+     * no faster than direct either (`bench --batch 1`: 17.7–21.7 against 20.8–21.0 ms).
      */
-    static final int MIN_PIXELS = Integer.getInteger("resnet4j.winograd.minPixels", 256);
+    static final int MIN_PIXELS = Integer.getInteger("resnet4j.winograd.minPixels", 512);
 
     /**
      * The tile size to run this convolution with (2 or 4), or 0 when it should stay direct:

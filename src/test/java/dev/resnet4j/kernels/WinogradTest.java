@@ -186,7 +186,7 @@ class WinogradTest {
         assertEquals(0, Winograd.tileFor(strided, 4));
         assertEquals(0, Winograd.tileFor(new Convolution.Shape(1, 4, 8, 8, 4, 1, 1, 1, 0), 4));
         assertEquals(0, Winograd.tileFor(new Convolution.Shape(1, 4, 8, 8, 4, 3, 3, 1, 1), 0));
-        assertEquals(4, Winograd.tileFor(new Convolution.Shape(4, 4, 8, 8, 4, 3, 3, 1, 1), 4));
+        assertEquals(4, Winograd.tileFor(new Convolution.Shape(8, 4, 8, 8, 4, 3, 3, 1, 1), 4));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
                 Winograd.forward(4, strided, new float[256], new float[16 * 36], null, null, false, new float[64]));
         assertTrue(e.getMessage().contains("stride 1"), e.getMessage());
