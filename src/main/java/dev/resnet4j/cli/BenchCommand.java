@@ -1,6 +1,7 @@
 package dev.resnet4j.cli;
 
 import dev.resnet4j.kernels.Gemm;
+import dev.resnet4j.kernels.Winograd;
 import dev.resnet4j.models.ResNet;
 import dev.resnet4j.nn.CrossEntropyLoss;
 import dev.resnet4j.optim.Adam;
@@ -115,6 +116,10 @@ final class BenchCommand implements Callable<Integer> {
                     train ? "training step (" + opt + ")" : "inference (eval mode)", threads, Gemm.kernelName());
             out.printf(Locale.ROOT, "forward: %.4f GMAC/image; counted FLOPs per image: %.3f G%s%n", macs / 1e9,
                     flopsPerImage / 1e9, train ? " (3 x forward)" : "");
+            if (!train && Winograd.TILE != 0) {
+                out.printf(Locale.ROOT, "3x3 stride-1 convolutions: Winograd F(%dx%d,3x3) (GFLOP/s below counts a"
+                        + " direct convolution's FLOPs, so it is an effective rate)%n", Winograd.TILE, Winograd.TILE);
+            }
             out.printf(Locale.ROOT, "peak: %.1f GFLOP/s, %s%n", peak.gflops(), peak.source());
             out.printf(Locale.ROOT, "%6s %10s %10s %10s %9s %7s%n", "batch", "median ms", "min ms", "images/s", "GFLOP/s", "%peak");
         }

@@ -41,8 +41,8 @@ public final class Winograd {
     private Winograd() {
     }
 
-    /** The configured tile size: 4 (default), 2, or 0 for off. */
-    static final int TILE = switch (System.getProperty("resnet4j.winograd", "4")) {
+    /** The configured tile size: 4 (default), 2, or 0 for off ({@code -Dresnet4j.winograd}). */
+    public static final int TILE = switch (System.getProperty("resnet4j.winograd", "4")) {
         case "off", "false", "0" -> 0;
         case "2" -> 2;
         default -> 4;
