@@ -472,12 +472,7 @@ public final class Winograd {
                             for (int l = 0; l < lanes; l++) {
                                 int cn = Math.min(m, p.w - ox0 - m * l);
                                 for (int cc = 0; cc < cn; cc++) {
-                                    float val = out[(r * m + cc) * L + l] + b;
-                                    int di = rowOff + ox0 + m * l + cc;
-                                    if (residual != null) {
-                                        val += residual[di];
-                                    }
-                                    y[di] = relu ? Math.max(val, 0f) : val;
+                                    store(out[(r * m + cc) * L + l], b, residual, relu, y, rowOff + ox0 + m * l + cc);
                                 }
                             }
                         }
@@ -586,17 +581,21 @@ public final class Winograd {
                     for (int r = 0; r < rn; r++) {
                         int rowOff = yImg + (m * tr + r) * p.w + m * tc;
                         for (int cc = 0; cc < cn; cc++) {
-                            float val = out[(r * m + cc) * L + l] + b;
-                            int di = rowOff + cc;
-                            if (residual != null) {
-                                val += residual[di];
-                            }
-                            y[di] = relu ? Math.max(val, 0f) : val;
+                            store(out[(r * m + cc) * L + l], b, residual, relu, y, rowOff + cc);
                         }
                     }
                 }
             }
         }
+    }
+
+    /** y[di] = v + b (+ residual[di]), then ReLU: the epilogue, in the order storeRow's lanes use. */
+    private static void store(float v, float b, float[] residual, boolean relu, float[] y, int di) {
+        float val = v + b;
+        if (residual != null) {
+            val += residual[di];
+        }
+        y[di] = relu ? Math.max(val, 0f) : val;
     }
 
     private static void input(int m, boolean vector, float[] s, int base, int[] off, float[] d, int d0, int ds) {
