@@ -349,7 +349,6 @@ public final class Winograd {
         float[] planes = buf.planes;
         float[] tmp = buf.tmp;
         boolean vector = Gemm.vectorInUse();
-        int a = p.a;
         int m = p.m;
         Arrays.fill(planes, 0, m * p.plane, 0f);
         boolean interleave = vector && WinogradKernel.SHUFFLES;
@@ -368,18 +367,12 @@ public final class Winograd {
                     int tcA = Math.max(lo - tr * p.tx, 0);
                     int tcB = Math.min(hi - tr * p.tx, p.tx);
                     for (int t0 = tcA; t0 < tcB; t0 += L) {
-                        // along each of the tile's rows, then down each transformed column
-                        for (int r = 0; r < a; r++) {
-                            int base = (m * tr + r) * p.q + t0;
-                            input(m, vector, planes, base, p.colOff, tmp, r * a * L, L);
-                        }
+                        int base = m * tr * p.q + t0;
                         // lanes past the segment's end write into the columns of the tiles
                         // that follow, which are written later (tiles go in order; ld has room
                         // past the block's end)
                         int dst = ci * ld + gi + tr * p.tx + t0 - g0;
-                        for (int j = 0; j < a; j++) {
-                            input(m, vector, tmp, j * L, p.rowOff, v, j * vStride + dst, a * vStride);
-                        }
+                        inputTiles(p, vector, planes, base, p.q, p.colOff, tmp, v, dst, vStride);
                     }
                 }
             }
@@ -448,13 +441,7 @@ public final class Winograd {
                     int tcB = Math.min(hi - tr * p.tx, p.tx);
                     for (int t0 = tcA; t0 < tcB; t0 += L) {
                         int src = o * ld + gi + tr * p.tx + t0 - g0;
-                        // down each column of the α×α tile, then along each of the m rows
-                        for (int j = 0; j < a; j++) {
-                            output(m, vector, mm, j * mStride + src, down, tmp, j * L, a * L);
-                        }
-                        for (int r = 0; r < m; r++) {
-                            output(m, vector, tmp, r * a * L, p.laneOff, out, r * m * L, L);
-                        }
+                        outputTiles(p, vector, mm, src, mStride, down, tmp, out);
                         int lanes = Math.min(L, tcB - t0);
                         int ox0 = m * t0;
                         int valid = Math.min(m * lanes, p.w - ox0);
@@ -531,13 +518,8 @@ public final class Winograd {
                 }
             }
             for (int t0 = 0; t0 < cols; t0 += L) {
-                for (int r = 0; r < a; r++) {
-                    input(m, vector, d, r * a * ld + t0, across, tmp, r * a * L, L);
-                }
                 int dst = ci * ld + t0; // lanes past the block's end land in ld's spare room
-                for (int j = 0; j < a; j++) {
-                    input(m, vector, tmp, j * L, p.rowOff, v, j * vStride + dst, a * vStride);
-                }
+                inputTiles(p, vector, d, t0, a * ld, across, tmp, v, dst, vStride);
             }
         }
     }
@@ -562,12 +544,7 @@ public final class Winograd {
             float b = bias == null ? 0f : bias[o];
             for (int t0 = 0; t0 < cols; t0 += L) {
                 int src = o * ld + t0;
-                for (int j = 0; j < a; j++) {
-                    output(m, vector, mm, j * mStride + src, down, tmp, j * L, a * L);
-                }
-                for (int r = 0; r < m; r++) {
-                    output(m, vector, tmp, r * a * L, p.laneOff, out, r * m * L, L);
-                }
+                outputTiles(p, vector, mm, src, mStride, down, tmp, out);
                 int lanes = Math.min(L, cols - t0);
                 for (int l = 0; l < lanes; l++) {
                     int g = g0 + t0 + l;
@@ -596,6 +573,38 @@ public final class Winograd {
             val += residual[di];
         }
         y[di] = relu ? Math.max(val, 0f) : val;
+    }
+
+    /**
+     * V for L tiles: row r of the tiles is read at {@code base + r·rowStep + off[j]} of s;
+     * transformed along each row into tmp, then down each column into the α² matrices of v at
+     * column {@code dst}.
+     */
+    private static void inputTiles(Plan p, boolean vector, float[] s, int base, int rowStep, int[] off, float[] tmp,
+                                   float[] v, int dst, int vStride) {
+        int a = p.a;
+        for (int r = 0; r < a; r++) {
+            input(p.m, vector, s, base + r * rowStep, off, tmp, r * a * L, L);
+        }
+        for (int j = 0; j < a; j++) {
+            input(p.m, vector, tmp, j * L, p.rowOff, v, j * vStride + dst, a * vStride);
+        }
+    }
+
+    /**
+     * The m×m outputs of L tiles into {@code out[(r·m + c)·L + lane]}, from column src of the
+     * α² matrices in mm: down each column of the α×α tile (rows {@code down[i]} apart), then
+     * along each of the m rows.
+     */
+    private static void outputTiles(Plan p, boolean vector, float[] mm, int src, int mStride, int[] down, float[] tmp,
+                                    float[] out) {
+        int a = p.a;
+        for (int j = 0; j < a; j++) {
+            output(p.m, vector, mm, j * mStride + src, down, tmp, j * L, a * L);
+        }
+        for (int r = 0; r < p.m; r++) {
+            output(p.m, vector, tmp, r * a * L, p.laneOff, out, r * p.m * L, L);
+        }
     }
 
     private static void input(int m, boolean vector, float[] s, int base, int[] off, float[] d, int d0, int ds) {
