@@ -113,6 +113,45 @@ final class WinogradKernel {
         m34.fma(FloatVector.broadcast(S, 8f), m12).add(s5).intoArray(d, d0 + 3 * ds);
     }
 
+    /**
+     * F(4,3) input along one row of L tiles whose windows lie anywhere in s: element j of
+     * lane l is {@code s[base + j + window[wi + l]]} (one gather per element), otherwise as
+     * {@link #input4} with rows ds apart.
+     */
+    static void input4Gathered(float[] s, int base, int[] window, int wi, float[] d, int d0, int ds) {
+        FloatVector s0 = FloatVector.fromArray(S, s, base, window, wi);
+        FloatVector s1 = FloatVector.fromArray(S, s, base + 1, window, wi);
+        FloatVector s2 = FloatVector.fromArray(S, s, base + 2, window, wi);
+        FloatVector s3 = FloatVector.fromArray(S, s, base + 3, window, wi);
+        FloatVector s4 = FloatVector.fromArray(S, s, base + 4, window, wi);
+        FloatVector s5 = FloatVector.fromArray(S, s, base + 5, window, wi);
+        FloatVector four = FloatVector.broadcast(S, 4f);
+        FloatVector five = FloatVector.broadcast(S, -5f);
+        FloatVector two = FloatVector.broadcast(S, 2f);
+        s0.fma(four, s2.fma(five, s4)).intoArray(d, d0);
+        FloatVector a = s2.fma(four.neg(), s4);
+        FloatVector b = s1.fma(four, s3.neg());
+        a.sub(b).intoArray(d, d0 + ds);
+        a.add(b).intoArray(d, d0 + 2 * ds);
+        FloatVector c = s4.sub(s2);
+        FloatVector e = s1.sub(s3).mul(two);
+        c.sub(e).intoArray(d, d0 + 3 * ds);
+        c.add(e).intoArray(d, d0 + 4 * ds);
+        s1.fma(four, s3.fma(five, s5)).intoArray(d, d0 + 5 * ds);
+    }
+
+    /** F(2,3) input along one row of L tiles, gathered as in {@link #input4Gathered}. */
+    static void input2Gathered(float[] s, int base, int[] window, int wi, float[] d, int d0, int ds) {
+        FloatVector s0 = FloatVector.fromArray(S, s, base, window, wi);
+        FloatVector s1 = FloatVector.fromArray(S, s, base + 1, window, wi);
+        FloatVector s2 = FloatVector.fromArray(S, s, base + 2, window, wi);
+        FloatVector s3 = FloatVector.fromArray(S, s, base + 3, window, wi);
+        s0.sub(s2).intoArray(d, d0);
+        s1.add(s2).intoArray(d, d0 + ds);
+        s2.sub(s1).intoArray(d, d0 + 2 * ds);
+        s1.sub(s3).intoArray(d, d0 + 3 * ds);
+    }
+
     // Two-vector shuffles: an index k − L takes lane k of the second vector.
     private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, i -> i % 2 == 0 ? i / 2 : i / 2 - L);
     private static final VectorShuffle<Float> ZIP_HI =

@@ -87,7 +87,7 @@ class WinogradTest {
             for (int i = 0; i < s.length; i++) {
                 s[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(6) - 3));
             }
-            float[][] got = new float[8][6 * (L + 1) + L + 8];
+            float[][] got = new float[12][6 * (L + 1) + L + 8];
             int ds = L + 1; // rows apart by more than a vector: no overlapping stores
             WinogradKernel.input2(s, 3, off, got[0], 1, ds);
             Winograd.input2(s, 3, off, got[1], 1, ds);
@@ -97,13 +97,74 @@ class WinogradTest {
             Winograd.output2(s, 3, off, got[5], 1, ds);
             WinogradKernel.output4(s, 3, off, got[6], 1, ds);
             Winograd.output4(s, 3, off, got[7], 1, ds);
-            for (int k = 0; k < 8; k += 2) {
+            // the gathering versions: element j of lane l at 3 + j + window[l]
+            int[] window = new int[L + 2];
+            for (int l = 0; l < window.length; l++) {
+                window[l] = rnd.nextInt(s.length - 9);
+            }
+            float[] lanes = new float[6 * L];
+            for (int j = 0; j < 6; j++) {
+                for (int l = 0; l < L; l++) {
+                    lanes[j * L + l] = s[3 + j + window[2 + l]];
+                }
+            }
+            int[] laneOff = {0, L, 2 * L, 3 * L, 4 * L, 5 * L};
+            WinogradKernel.input2Gathered(s, 3, window, 2, got[8], 1, ds);
+            WinogradKernel.input2(lanes, 0, laneOff, got[9], 1, ds);
+            WinogradKernel.input4Gathered(s, 3, window, 2, got[10], 1, ds);
+            WinogradKernel.input4(lanes, 0, laneOff, got[11], 1, ds);
+            for (int k = 0; k < 12; k += 2) {
                 for (int j = 0; j < got[k].length; j++) {
                     assertEquals(Float.floatToRawIntBits(got[k + 1][j]), Float.floatToRawIntBits(got[k][j]),
                             "transform " + k / 2 + " element " + j);
                 }
             }
         }
+    }
+
+    /**
+     * The gathered layout with vector gathers from padded planes against its window-by-window
+     * copy: the same loads, so the same bits, over small maps, batches that cut blocks inside
+     * images, both tile sizes, 1 and 2 threads.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void vectorGathersEqualCopiedWindows(int threads) throws InterruptedException {
+        Gemm.awaitVectorKernel(120_000);
+        Parallel.setThreads(threads);
+        Random rnd = new Random(77);
+        boolean before = Winograd.GATHER;
+        int covered = 0;
+        try {
+            for (int m : new int[]{2, 4}) {
+                for (int[] t : new int[][]{{16, 14, 14, 32}, {8, 7, 7, 16}, {13, 23, 21, 17}, {5, 1, 1, 3},
+                        {24, 28, 28, 8}, {3, 9, 5, 70}}) {
+                    for (int n : new int[]{1, 7}) {
+                        Convolution.Shape s = new Convolution.Shape(n, t[0], t[1], t[2], t[3], 3, 3, 1, 1);
+                        if (new Winograd.Plan(m, s).byRows()) {
+                            continue;
+                        }
+                        covered++;
+                        float[] x = random(rnd, n * s.c() * s.h() * s.w());
+                        float[] u = Winograd.transformWeights(m, random(rnd, s.outC() * s.c() * 9), s.outC(), s.c());
+                        float[] bias = random(rnd, s.outC());
+                        float[] residual = random(rnd, n * s.outC() * s.h() * s.w());
+                        float[][] y = new float[2][residual.length];
+                        for (int g = 0; g < 2; g++) {
+                            Winograd.GATHER = g == 1;
+                            Winograd.forward(m, s, x, u, bias, residual, true, y[g]);
+                        }
+                        for (int j = 0; j < y[0].length; j++) {
+                            assertEquals(Float.floatToRawIntBits(y[0][j]), Float.floatToRawIntBits(y[1][j]),
+                                    "F(" + m + ",3) n=" + n + " " + java.util.Arrays.toString(t) + " y[" + j + "]");
+                        }
+                    }
+                }
+            }
+        } finally {
+            Winograd.GATHER = before;
+        }
+        assertTrue(covered >= 12, "gathered shapes covered: " + covered);
     }
 
     /** The vector interleaves (used on JDK 25+) against their definitions, edges included. */
