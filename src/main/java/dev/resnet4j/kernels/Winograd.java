@@ -56,16 +56,26 @@ public final class Winograd {
 
     /**
      * Below this many output pixels (counted over the tiles, so including the cut-off edges)
-     * the convolution stays direct: at batch 1, layer4's 7×7 map would read its transformed
-     * weights (4× the filters for F(4,3)) to produce 64 pixels, and layer3's 14×14 (256) was
-     * no faster than direct either (`bench --batch 1`: 17.7–21.7 against 20.8–21.0 ms).
+     * F(4,3) is not used: at batch 1, layer4's 7×7 map would read its transformed weights (4×
+     * the filters) to produce 64 pixels, and layer3's 14×14 (256) was no faster than direct.
      */
     static final int MIN_PIXELS = Integer.getInteger("resnet4j.winograd.minPixels", 512);
 
     /**
+     * Below this many output pixels F(2,3) is not used either, and the convolution stays
+     * direct. Between the two thresholds F(2,3), whose transformed weights are 16/9 of the
+     * filters, is the fastest (2 threads, interleaved in one JVM, medians): layer3 at batch 1
+     * (196 pixels) 0.76–0.81 ms against 0.91–0.96 direct and 1.04–1.07 F(4,3); layer4 at
+     * batch 2 and 4 (128, 256) 1.70 and 2.75 ms against 2.83 and 4.34 direct, 4.13 and 3.67
+     * F(4,3). Layer4 at batch 1 (64) stays direct.
+     */
+    static final int MIN_PIXELS_F2 = Integer.getInteger("resnet4j.winograd.minPixelsF2", 128);
+
+    /**
      * The tile size to run this convolution with (2 or 4), or 0 when it should stay direct:
      * only 3×3, stride 1, padding 1, and enough output pixels for the transformed weights to
-     * pay off.
+     * pay off. With the default tile 4, F(2,3) runs where F(4,3) has too few pixels but
+     * F(2,3) has enough ({@link #MIN_PIXELS_F2}).
      */
     public static int tileFor(Convolution.Shape s) {
         return tileFor(s, TILE);
@@ -75,8 +85,14 @@ public final class Winograd {
         if (m == 0 || s.kh() != 3 || s.kw() != 3 || s.stride() != 1 || s.pad() != 1) {
             return 0;
         }
-        long tiles = (long) ceilDiv(s.h(), m) * ceilDiv(s.w(), m);
-        return s.n() * tiles * m * m >= MIN_PIXELS ? m : 0;
+        if (m == 4 && pixels(s, 4) >= MIN_PIXELS) {
+            return 4;
+        }
+        return pixels(s, 2) >= MIN_PIXELS_F2 ? 2 : 0;
+    }
+
+    private static long pixels(Convolution.Shape s, int m) {
+        return (long) s.n() * ceilDiv(s.h(), m) * ceilDiv(s.w(), m) * m * m;
     }
 
     /**

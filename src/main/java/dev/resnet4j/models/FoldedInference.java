@@ -18,8 +18,9 @@ import java.util.List;
  * and residual add fused into the convolution's output pass:
  * {@code w' = w·γ/√(σ²+ε)}, {@code b' = β − μ·γ/√(σ²+ε)}. Built from a ResNet's current
  * weights and running statistics; the ResNet drops it when its weights or mode change.
- * The 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3) ({@link Winograd#tileFor} decides,
- * {@code -Dresnet4j.winograd=off} turns it off), their folded filters transformed on first use.
+ * The 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3), or F(2×2, 3×3) on the few
+ * pixels of small batches ({@link Winograd#tileFor} decides, {@code -Dresnet4j.winograd=off}
+ * turns it off), their folded filters transformed on first use of each tile size.
  *
  * <p>Every intermediate result has its own buffer, reused from one forward to the next while
  * the batch shape stays (only the logits leave this class, and they are fresh), so a served
@@ -33,9 +34,8 @@ final class FoldedInference {
         final float[] weight;
         final float[] bias;
         private Tensor out;
-        /** The weights transformed for Winograd F(winogradTile, 3), made on first use. */
-        private float[] winograd;
-        private int winogradTile;
+        /** The weights transformed for Winograd F(m, 3) at [m], made on first use of each m. */
+        private final float[][] winograd = new float[5][];
 
         private Folded(Conv2d conv, float[] weight, float[] bias) {
             this.conv = conv;
@@ -69,11 +69,10 @@ final class FoldedInference {
             float[] res = residual == null ? null : residual.data();
             int m = Winograd.tileFor(s);
             if (m != 0) {
-                if (winogradTile != m) {
-                    winograd = Winograd.transformWeights(m, weight, conv.outChannels, conv.inChannels);
-                    winogradTile = m;
+                if (winograd[m] == null) {
+                    winograd[m] = Winograd.transformWeights(m, weight, conv.outChannels, conv.inChannels);
                 }
-                Winograd.forward(m, s, x.data(), winograd, bias, res, relu, out.data());
+                Winograd.forward(m, s, x.data(), winograd[m], bias, res, relu, out.data());
             } else {
                 Convolution.forward(s, x.data(), weight, bias, res, relu, out.data());
             }

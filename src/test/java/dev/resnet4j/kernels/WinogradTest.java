@@ -248,6 +248,18 @@ class WinogradTest {
         assertEquals(0, Winograd.tileFor(new Convolution.Shape(1, 4, 8, 8, 4, 1, 1, 1, 0), 4));
         assertEquals(0, Winograd.tileFor(new Convolution.Shape(1, 4, 8, 8, 4, 3, 3, 1, 1), 0));
         assertEquals(4, Winograd.tileFor(new Convolution.Shape(8, 4, 8, 8, 4, 3, 3, 1, 1), 4));
+        // ResNet-18 at 224 px: F(4,3) where it has the pixels, F(2,3) on layer3 at batch 1 and
+        // layer4 at batches 2–7, direct for layer4 at batch 1
+        assertEquals(4, Winograd.tileFor(new Convolution.Shape(1, 64, 56, 56, 64, 3, 3, 1, 1), 4));
+        assertEquals(4, Winograd.tileFor(new Convolution.Shape(1, 128, 28, 28, 128, 3, 3, 1, 1), 4));
+        assertEquals(2, Winograd.tileFor(new Convolution.Shape(1, 256, 14, 14, 256, 3, 3, 1, 1), 4));
+        assertEquals(4, Winograd.tileFor(new Convolution.Shape(2, 256, 14, 14, 256, 3, 3, 1, 1), 4));
+        assertEquals(0, Winograd.tileFor(new Convolution.Shape(1, 512, 7, 7, 512, 3, 3, 1, 1), 4));
+        assertEquals(2, Winograd.tileFor(new Convolution.Shape(2, 512, 7, 7, 512, 3, 3, 1, 1), 4));
+        assertEquals(2, Winograd.tileFor(new Convolution.Shape(7, 512, 7, 7, 512, 3, 3, 1, 1), 4));
+        assertEquals(4, Winograd.tileFor(new Convolution.Shape(8, 512, 7, 7, 512, 3, 3, 1, 1), 4));
+        assertEquals(2, Winograd.tileFor(new Convolution.Shape(1, 256, 14, 14, 256, 3, 3, 1, 1), 2));
+        assertEquals(0, Winograd.tileFor(new Convolution.Shape(1, 512, 7, 7, 512, 3, 3, 1, 1), 2));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
                 Winograd.forward(4, strided, new float[256], new float[16 * 36], null, null, false, new float[64]));
         assertTrue(e.getMessage().contains("stride 1"), e.getMessage());
