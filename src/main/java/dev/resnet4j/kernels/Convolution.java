@@ -512,7 +512,7 @@ public final class Convolution {
      * {@link #forwardIndirect}: plane (a, b) of channel c at (c·s² + a·s + b)·Hq·Wq holds
      * {@code xp[c, s·i + a, s·j + b]}. Planes no kernel tap reads are zeroed.
      */
-    private static void phasePlanes(Shape s, float[] x, int xOff, int c0, int c1, float[] xp) {
+    static void phasePlanes(Shape s, float[] x, int xOff, int c0, int c1, float[] xp) {
         int h = s.h();
         int wd = s.w();
         int pad = s.pad();

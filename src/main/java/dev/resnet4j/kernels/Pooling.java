@@ -64,7 +64,7 @@ public final class Pooling {
      * [0, ow). Windows that lie inside the row (all but the edges) take an unrolled path for
      * ResNet's 3-wide kernel: a generic short loop costs several times the arithmetic here.
      */
-    private static void rowMax(float[] src, int row, int w, int kernel, int stride, int pad, float[] dst, int d,
+    static void rowMax(float[] src, int row, int w, int kernel, int stride, int pad, float[] dst, int d,
                                int ow) {
         // the first and last window lying inside the row
         int first = (pad + stride - 1) / stride;

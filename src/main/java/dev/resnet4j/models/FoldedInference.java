@@ -1,5 +1,6 @@
 package dev.resnet4j.models;
 
+import dev.resnet4j.kernels.ConvMaxPool;
 import dev.resnet4j.kernels.Convolution;
 import dev.resnet4j.kernels.Pooling;
 import dev.resnet4j.kernels.Winograd;
@@ -118,19 +119,35 @@ final class FoldedInference {
         }
     }
 
-    /** Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. */
-    Tensor forward(Tensor x) {
-        x = stem.apply(x, null, true);
+    /**
+     * The stem convolution with its ReLU, then the max-pool: in one pass where
+     * {@link ConvMaxPool} applies (the stem's output is then never written), else in two.
+     */
+    private Tensor stemAndPool(Tensor x) {
+        Conv2d c = stem.conv;
+        Convolution.Shape s = new Convolution.Shape(x.dim(0), c.inChannels, x.dim(2), x.dim(3), c.outChannels,
+                c.kernelSize, c.kernelSize, c.stride, c.padding);
         MaxPool2d mp = net.maxpool;
-        int oh = Pooling.outSize(x.dim(2), mp.kernelSize, mp.stride, mp.padding);
-        int ow = Pooling.outSize(x.dim(3), mp.kernelSize, mp.stride, mp.padding);
-        if (oh <= 0 || ow <= 0) {
-            throw new IllegalArgumentException("MaxPool2d: input " + x.shapeString() + " is too small");
+        int oh = Pooling.outSize(s.oh(), mp.kernelSize, mp.stride, mp.padding);
+        int ow = Pooling.outSize(s.ow(), mp.kernelSize, mp.stride, mp.padding);
+        if (s.oh() <= 0 || s.ow() <= 0 || oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException("MaxPool2d: input "
+                    + Tensor.shapeString(new int[]{s.n(), s.outC(), s.oh(), s.ow()}) + " is too small");
         }
-        pooled = Tensor.reuseOrZeros(pooled, x.dim(0), x.dim(1), oh, ow);
+        pooled = Tensor.reuseOrZeros(pooled, s.n(), s.outC(), oh, ow);
+        if (ConvMaxPool.forward(s, x.data(), stem.weight, stem.bias, true, mp.kernelSize, mp.stride, mp.padding,
+                pooled.data())) {
+            return pooled;
+        }
+        x = stem.apply(x, null, true);
         Pooling.maxPool(x.data(), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), mp.kernelSize, mp.stride, mp.padding,
                 pooled.data());
-        x = pooled;
+        return pooled;
+    }
+
+    /** Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. */
+    Tensor forward(Tensor x) {
+        x = stemAndPool(x);
         for (Block b : blocks) {
             Tensor identity = b.shortcut() == null ? x : b.shortcut().apply(x, null, false);
             Tensor out = x;
