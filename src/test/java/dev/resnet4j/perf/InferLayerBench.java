@@ -1,5 +1,6 @@
 package dev.resnet4j.perf;
 
+import dev.resnet4j.kernels.ConvMaxPool;
 import dev.resnet4j.kernels.Convolution;
 import dev.resnet4j.kernels.Pooling;
 import dev.resnet4j.kernels.Winograd;
@@ -15,7 +16,7 @@ import java.util.Random;
 /**
  * Per-layer wall time of ResNet-18's folded eval forward at 3×224×224, replaying the same
  * kernel calls as {@code FoldedInference} (convolutions with bias, residual and ReLU fused;
- * the max-pool; the head is left out, it is under 1 %), Winograd where the plan would use it
+ * the stem and the max-pool in one pass, as ConvMaxPool runs them; the head is left out, it is under 1 %), Winograd where the plan would use it
  * ({@code -Dresnet4j.winograd=off} to compare).
  * Args: batch, iterations, threads. Prints the median per layer and the total, with the
  * process CPU time per iteration.
@@ -62,11 +63,17 @@ public final class InferLayerBench {
             boolean rec = it >= warmup;
             long c0 = cpuNanos();
             long t0 = now();
-            float[] a = run(stem, x, null, true, times, rec);
-            long t = now();
             float[] p = new float[n * 64 * 56 * 56];
-            Pooling.maxPool(a, n * 64, 112, 112, 3, 2, 1, p);
-            note(times, "maxpool 3x3/2", t, rec);
+            long t = now();
+            float[] a;
+            if (ConvMaxPool.forward(stem.s, x, stem.w, stem.b, true, 3, 2, 1, p)) {
+                note(times, stem.name + " + maxpool", t, rec); // as FoldedInference runs them: fused
+            } else {
+                a = run(stem, x, null, true, times, rec);
+                t = now();
+                Pooling.maxPool(a, n * 64, 112, 112, 3, 2, 1, p);
+                note(times, "maxpool 3x3/2", t, rec);
+            }
             a = p;
             for (Conv[] b : blocks) {
                 float[] id = b[2] == null ? a : run(b[2], a, null, false, times, rec);
