@@ -155,6 +155,14 @@ public final class Winograd {
     static boolean GATHER = Boolean.parseBoolean(
             System.getProperty("resnet4j.winograd.gather", "true"));
 
+    /**
+     * Whether the phase planes and output rows are (de)interleaved with vector rearranges
+     * ({@link WinogradKernel#phaseRow}, {@link WinogradKernel#storeRow}) or by plain loops:
+     * by default where they compile to permutes ({@link WinogradKernel#SHUFFLES}); tests flip
+     * it to compare the two on any JDK.
+     */
+    static boolean INTERLEAVE = WinogradKernel.SHUFFLES;
+
     /** Tiles per transform: the vector kernel's lanes, mirrored by the plain one. */
     static final int L = Gemm.VECTOR ? GemmVectorKernel.L : 8;
 
@@ -396,7 +404,7 @@ public final class Winograd {
         boolean vector = Gemm.vectorInUse();
         int m = p.m;
         Arrays.fill(planes, 0, m * p.plane, 0f);
-        boolean interleave = vector && WinogradKernel.SHUFFLES;
+        boolean interleave = vector && INTERLEAVE;
         int g0 = blk[0];
         int g1 = blk[1];
         for (int ci = c0; ci < c1; ci++) {
@@ -466,7 +474,7 @@ public final class Winograd {
         float[] out = buf.out;
         float[] spill = buf.spill;
         boolean vector = Gemm.vectorInUse();
-        boolean interleave = vector && WinogradKernel.SHUFFLES;
+        boolean interleave = vector && INTERLEAVE;
         int a = p.a;
         int m = p.m;
         int[] down = new int[a];

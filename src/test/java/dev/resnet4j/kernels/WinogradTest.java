@@ -123,48 +123,54 @@ class WinogradTest {
     }
 
     /**
-     * The gathered layout with vector gathers from padded planes against its window-by-window
-     * copy: the same loads, so the same bits, over small maps, batches that cut blocks inside
-     * images, both tile sizes, 1 and 2 threads.
+     * The vector paths that only move data against their plain versions, in every
+     * combination, bit for bit: gathers of the small-map windows from padded planes
+     * ({@link Winograd#GATHER}) against the window-by-window copy, and the vector
+     * (de)interleaves of the phase planes and output rows ({@link Winograd#INTERLEAVE}, on by
+     * default on JDK 25+) against plain loops; over both layouts, map sizes that cut tiles,
+     * batches that cut blocks inside images, both tile sizes, 1 and 2 threads.
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
-    void vectorGathersEqualCopiedWindows(int threads) throws InterruptedException {
+    void dataMovementVariantsGiveTheSameBits(int threads) throws InterruptedException {
         Gemm.awaitVectorKernel(120_000);
         Parallel.setThreads(threads);
         Random rnd = new Random(77);
-        boolean before = Winograd.GATHER;
-        int covered = 0;
+        boolean gather = Winograd.GATHER;
+        boolean interleave = Winograd.INTERLEAVE;
+        int[] layouts = new int[2];
         try {
             for (int m : new int[]{2, 4}) {
                 for (int[] t : new int[][]{{16, 14, 14, 32}, {8, 7, 7, 16}, {13, 23, 21, 17}, {5, 1, 1, 3},
-                        {24, 28, 28, 8}, {3, 9, 5, 70}}) {
+                        {24, 28, 28, 8}, {3, 9, 5, 70}, {6, 56, 56, 5}, {4, 50, 45, 6}}) {
                     for (int n : new int[]{1, 7}) {
                         Convolution.Shape s = new Convolution.Shape(n, t[0], t[1], t[2], t[3], 3, 3, 1, 1);
-                        if (new Winograd.Plan(m, s).byRows()) {
-                            continue;
-                        }
-                        covered++;
+                        layouts[new Winograd.Plan(m, s).byRows() ? 0 : 1]++;
                         float[] x = random(rnd, n * s.c() * s.h() * s.w());
                         float[] u = Winograd.transformWeights(m, random(rnd, s.outC() * s.c() * 9), s.outC(), s.c());
                         float[] bias = random(rnd, s.outC());
                         float[] residual = random(rnd, n * s.outC() * s.h() * s.w());
-                        float[][] y = new float[2][residual.length];
-                        for (int g = 0; g < 2; g++) {
-                            Winograd.GATHER = g == 1;
-                            Winograd.forward(m, s, x, u, bias, residual, true, y[g]);
+                        float[][] y = new float[4][residual.length];
+                        for (int v = 0; v < 4; v++) {
+                            Winograd.GATHER = (v & 1) != 0;
+                            Winograd.INTERLEAVE = (v & 2) != 0;
+                            Winograd.forward(m, s, x, u, bias, residual, true, y[v]);
                         }
-                        for (int j = 0; j < y[0].length; j++) {
-                            assertEquals(Float.floatToRawIntBits(y[0][j]), Float.floatToRawIntBits(y[1][j]),
-                                    "F(" + m + ",3) n=" + n + " " + java.util.Arrays.toString(t) + " y[" + j + "]");
+                        for (int v = 1; v < 4; v++) {
+                            for (int j = 0; j < y[0].length; j++) {
+                                assertEquals(Float.floatToRawIntBits(y[0][j]), Float.floatToRawIntBits(y[v][j]),
+                                        "F(" + m + ",3) n=" + n + " " + java.util.Arrays.toString(t) + " gather="
+                                                + ((v & 1) != 0) + " interleave=" + ((v & 2) != 0) + " y[" + j + "]");
+                            }
                         }
                     }
                 }
             }
         } finally {
-            Winograd.GATHER = before;
+            Winograd.GATHER = gather;
+            Winograd.INTERLEAVE = interleave;
         }
-        assertTrue(covered >= 12, "gathered shapes covered: " + covered);
+        assertTrue(layouts[0] >= 4 && layouts[1] >= 12, "layouts covered: " + java.util.Arrays.toString(layouts));
     }
 
     /** The vector interleaves (used on JDK 25+) against their definitions, edges included. */
