@@ -1,0 +1,53 @@
+package dev.resnet4j.perf;
+
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A/B of whole inference forwards between builds, in one JVM: each build's classes are loaded
+ * by their own class loader, and the builds' forwards alternate iteration by iteration, so a
+ * burst of load on the shared machine hits both alike (separate processes minutes apart differ
+ * by up to 30 % here for the same build). Prints min, lower quartile and median per build.
+ * Args: comma-separated class directories (e.g. two {@code -Dbuild.dir} builds' {@code classes}),
+ * threads, batch, timed iterations (a third as many warm-up ones first, at least 10).
+ */
+public final class AbForward {
+    private AbForward() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String[] dirs = args[0].split(",");
+        int threads = Integer.parseInt(args[1]);
+        int batch = Integer.parseInt(args[2]);
+        int iters = Integer.parseInt(args[3]);
+        URL runner = AbForward.class.getProtectionDomain().getCodeSource().getLocation();
+        Object[] runners = new Object[dirs.length];
+        Method[] run = new Method[dirs.length];
+        for (int d = 0; d < dirs.length; d++) {
+            ClassLoader cl = new URLClassLoader(new URL[]{Path.of(dirs[d]).toUri().toURL(), runner},
+                    ClassLoader.getPlatformClassLoader());
+            Class<?> c = Class.forName(AbRunner.class.getName(), true, cl);
+            runners[d] = c.getConstructor(int.class, int.class).newInstance(threads, batch);
+            run[d] = c.getMethod("run");
+        }
+        double[][] t = new double[dirs.length][iters];
+        for (int it = -Math.max(10, iters / 3); it < iters; it++) {
+            for (int d = 0; d < dirs.length; d++) {
+                double ms = (Double) run[d].invoke(runners[d]);
+                if (it >= 0) {
+                    t[d][it] = ms;
+                }
+            }
+        }
+        System.out.printf("resnet18 3x224x224, batch %d, %d threads, %d iterations each, alternating (ms)%n", batch,
+                threads, iters);
+        for (int d = 0; d < dirs.length; d++) {
+            Arrays.sort(t[d]);
+            System.out.printf("  %-50s min %7.2f  q1 %7.2f  median %7.2f%n", dirs[d], t[d][0], t[d][iters / 4],
+                    t[d][iters / 2]);
+        }
+    }
+}
