@@ -148,9 +148,9 @@ public final class Winograd {
      * Whether the gathered layout (small maps) loads its tile windows with vector gathers from
      * a zero-padded copy of each channel ({@link WinogradKernel#input4Gathered}) rather than
      * copying them window by window: 12–20 % less time on 28×28 and 14×14 maps at batch 16
-     * (interleaved runs, JDK 25 and 17). Masked vector scatters for the output tiles measured no
-     * faster than storing value by value, so the output side stays scalar. The same gain on
-     * JDK 17. {@code -Dresnet4j.winograd.gather=false} turns it off; tests flip it to compare.
+     * (interleaved runs, on JDK 25 and on 17). Masked vector scatters for the output tiles
+     * measured no faster than storing value by value, so the output side stays scalar.
+     * {@code -Dresnet4j.winograd.gather=false} turns it off; tests flip it to compare.
      */
     static boolean GATHER = Boolean.parseBoolean(
             System.getProperty("resnet4j.winograd.gather", "true"));
@@ -289,32 +289,26 @@ public final class Winograd {
         final float[] out = new float[4 * 4 * L];
         float[] gathered = new float[0];
         float[] padded = new float[0];
-        int[] window = new int[0];
         final float[] spill = new float[4 * L];
-
+        /** Tiles' window origins (input) or output offsets, their extents, the products' row offsets. */
+        int[] window = new int[0];
+        int[] extent = new int[0];
         int[] rowIndex = new int[0];
 
         int[] windows(int size) {
-            if (window.length < size) {
-                window = new int[size];
-            }
-            return window;
+            return window = grow(window, size);
         }
 
-        int[] extent = new int[0];
-
         int[] extents(int size) {
-            if (extent.length < size) {
-                extent = new int[size];
-            }
-            return extent;
+            return extent = grow(extent, size);
         }
 
         int[] rows(int size) {
-            if (rowIndex.length < size) {
-                rowIndex = new int[size];
-            }
-            return rowIndex;
+            return rowIndex = grow(rowIndex, size);
+        }
+
+        static int[] grow(int[] b, int size) {
+            return b.length < size ? new int[size] : b;
         }
 
         static float[] grow(float[] b, int size) {

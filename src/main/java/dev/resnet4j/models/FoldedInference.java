@@ -63,9 +63,14 @@ final class FoldedInference {
             return new Folded(conv, w, b);
         }
 
-        Tensor apply(Tensor x, Tensor residual, boolean relu) {
-            Convolution.Shape s = new Convolution.Shape(x.dim(0), conv.inChannels, x.dim(2), x.dim(3), conv.outChannels,
+        /** This convolution's shape on input x. */
+        Convolution.Shape shape(Tensor x) {
+            return new Convolution.Shape(x.dim(0), conv.inChannels, x.dim(2), x.dim(3), conv.outChannels,
                     conv.kernelSize, conv.kernelSize, conv.stride, conv.padding);
+        }
+
+        Tensor apply(Tensor x, Tensor residual, boolean relu) {
+            Convolution.Shape s = shape(x);
             out = Tensor.reuseOrZeros(out, s.n(), conv.outChannels, s.oh(), s.ow()); // every element is written
             float[] res = residual == null ? null : residual.data();
             int m = Winograd.tileFor(s);
@@ -124,9 +129,7 @@ final class FoldedInference {
      * {@link ConvMaxPool} applies (the stem's output is then never written), else in two.
      */
     private Tensor stemAndPool(Tensor x) {
-        Conv2d c = stem.conv;
-        Convolution.Shape s = new Convolution.Shape(x.dim(0), c.inChannels, x.dim(2), x.dim(3), c.outChannels,
-                c.kernelSize, c.kernelSize, c.stride, c.padding);
+        Convolution.Shape s = stem.shape(x);
         MaxPool2d mp = net.maxpool;
         int oh = Pooling.outSize(s.oh(), mp.kernelSize, mp.stride, mp.padding);
         int ow = Pooling.outSize(s.ow(), mp.kernelSize, mp.stride, mp.padding);
