@@ -22,8 +22,9 @@ import java.util.function.IntConsumer;
  * caller idle meanwhile). The team's workers instead spin for a short while
  * ({@link #SPIN_NANOS}, {@code -Dresnet4j.spinMicros}, default 200 µs) after each loop before
  * they park, as OpenMP's and ONNX Runtime's pools do, so the next loop starts at once. A loop
- * called while the team is busy (another thread's loop: the GEMM warm-up, a data loader) or
- * from inside a loop runs on a fork-join pool, or inline.
+ * called while the team is busy with another thread's loop (a data loader decoding images, a
+ * second model served from another thread) runs on a fork-join pool instead; a loop called
+ * from inside a loop runs inline.
  */
 public final class Parallel {
     /** How long an idle worker spins before it parks. */
