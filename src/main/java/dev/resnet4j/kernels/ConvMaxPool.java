@@ -100,14 +100,7 @@ public final class ConvMaxPool {
             int hq = (s.h() + 2 * s.pad() + st - 1) / st;
             int plane = hq * wq;
             this.planesEnd = s.c() * st * st * plane;
-            this.rows = new int[k];
-            int taps = s.kh() * s.kw();
-            for (int q = 0; q < k; q++) {
-                int ci = q / taps;
-                int ki = (q - ci * taps) / s.kw();
-                int kj = q - ci * taps - ki * s.kw();
-                rows[q] = (ci * st * st + (ki % st) * st + kj % st) * plane + (ki / st) * wq + kj / st;
-            }
+            this.rows = Convolution.tapRows(s, wq, plane);
             long rowBytes = 4L * s.outC() * wq;
             this.perBand = (int) Math.max(1, (bandBytes / rowBytes - pk) / ps + 1);
             this.bandRows = ps * (perBand - 1) + pk;

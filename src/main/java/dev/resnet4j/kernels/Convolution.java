@@ -472,14 +472,7 @@ public final class Convolution {
             phasePlanes(s, x, xOff, 0, c, xp);
         }
         java.util.Arrays.fill(xp, planes, planes + wq + Gemm.NR, 0f);
-        int[] rows = new int[k];
-        int taps = s.kh() * s.kw();
-        for (int q = 0; q < k; q++) {
-            int ci = q / taps;
-            int ki = (q - ci * taps) / s.kw();
-            int kj = q - ci * taps - ki * s.kw();
-            rows[q] = (ci * st * st + (ki % st) * st + kj % st) * plane + (ki / st) * wq + kj / st;
-        }
+        int[] rows = tapRows(s, wq, plane);
         float[] pa = null;
         if (g > Gemm.SMALL_N) {
             pa = scratch(2, Gemm.packedSize(m, k));
@@ -505,6 +498,24 @@ public final class Convolution {
             Gemm.indirect(m, k, w, 0, packed, xp, rows, 0, g, grid, 0, g);
             compact(grid, g, wq, oh, ow, 0, m, bias, residual, relu, y, yOff);
         }
+    }
+
+    /**
+     * Where each kernel tap (c, ki, kj), row q = (c·kh + ki)·kw + kj of the product's B, starts
+     * in the phase planes of {@link #forwardIndirect}: plane (ki mod s, kj mod s) of channel c,
+     * offset ⌊ki/s⌋·Wq + ⌊kj/s⌋ (planes of {@code plane} floats, rows of {@code wq}).
+     */
+    static int[] tapRows(Shape s, int wq, int plane) {
+        int st = s.stride();
+        int taps = s.kh() * s.kw();
+        int[] rows = new int[s.colRows()];
+        for (int q = 0; q < rows.length; q++) {
+            int ci = q / taps;
+            int ki = (q - ci * taps) / s.kw();
+            int kj = q - ci * taps - ki * s.kw();
+            rows[q] = (ci * st * st + (ki % st) * st + kj % st) * plane + (ki / st) * wq + kj / st;
+        }
+        return rows;
     }
 
     /**
