@@ -82,7 +82,7 @@ public final class Gemm {
     }
 
     /** Waits until the vector kernel is in use (for tests and benchmarks); false on timeout. */
-    static boolean awaitVectorKernel(long timeoutMillis) throws InterruptedException {
+    public static boolean awaitVectorKernel(long timeoutMillis) throws InterruptedException {
         Thread t;
         synchronized (Gemm.class) {
             t = warmer;
@@ -97,7 +97,7 @@ public final class Gemm {
     private static final int[] WARM_ROWS = new int[64];
 
     /**
-     * Calls the kernel, its store and the indirect panel copy on tiny panels, over every
+     * Calls the kernels, the store and the indirect panel copy on tiny panels, over every
      * branch (full and edge tiles, add or not): short calls (kc = 1) reach C2's invocation threshold quickly even in the
      * slow tiers; then a timed batch at kc = 64 tells compiled code (~0.1 µs a call) from C1
      * (tens of µs), with 2 µs as the line, using the best of several batches on a busy machine.
@@ -105,7 +105,7 @@ public final class Gemm {
     private static void warmUpLoop() {
         float[] pa = new float[64 * MR];
         float[] pb = new float[64 * NR];
-        float[] tile = new float[MR * NR];
+        float[] tile = new float[(GemmVectorKernel.PR + 1) * NR];
         float[] c = new float[MR * NR];
         long deadline = System.nanoTime() + 60_000_000_000L;
         try {
@@ -135,6 +135,8 @@ public final class Gemm {
         // runs only once vectorReady says it is compiled (pb into itself, all offsets 0)
         GemmVectorKernel.packRows(kc, pb, WARM_ROWS, 0, 0, pb, 0);
         GemmVectorKernel.kernel(kc, pa, 0, pb, 0, tile);
+        // and PackedConv's (kc channels, every pixel at 0, a first tap or a later one)
+        GemmVectorKernel.kernelPixels(kc, 0, pb, 0, 0, 0, 0, 0, 0, 0, pb, 0, pb, 0, 1, tile, (i & 1) == 0);
         boolean edge = i % 8 == 0;
         GemmVectorKernel.storeTile(tile, c, 0, NR, edge ? MR - 1 : MR, edge ? NR - 1 : NR, (i & 1) == 0);
     }

@@ -136,4 +136,88 @@ final class GemmVectorKernel {
             v1.intoArray(c, ci + L);
         }
     }
+
+    /** Pixels per tile of {@link #kernelPixels}. */
+    static final int PR = 7;
+
+    /**
+     * tile[PR×NR] (+)= the PR pixels' inputs along one kernel row · a packed NR-channel weight
+     * panel, over c steps: the transposed tile of {@link #kernelRows}, output channels in the
+     * lanes and pixels broadcast. Step q reads pixel r's input at {@code x[r0 + pr + q]} (a
+     * channels-last image, where a kernel row's kw taps of all channels are one run: the row's
+     * offset plus the pixel's) and the weights at {@code wp[wi + q·NR ..]}; every index steps
+     * by one, so C2 hoists the bounds checks. Its fourteen accumulators, two weight vectors and
+     * one broadcast need 17 of AVX-512's 32 registers. The caller loops over the kernel rows,
+     * the tile carrying the sums from one to the next ({@code add}): one loop per call, which
+     * JDK 17 compiles without boxing the accumulators (a nested loop made it ~100× slower
+     * there). Each step also reads {@code pf[pfOff + q·pfStep]}, which the caller points at
+     * the weights it needs next, so that they stream in from memory meanwhile (the reads' sum
+     * goes to tile[PR·NR]).
+     */
+    static void kernelPixels(int c, int r0, float[] x, int p0, int p1, int p2, int p3, int p4, int p5, int p6,
+                             float[] wp, int wi, float[] pf, int pfOff, int pfStep, float[] tile, boolean add) {
+        float sink = 0f;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61;
+        if (add) {
+            c00 = FloatVector.fromArray(S, tile, 0);
+            c01 = FloatVector.fromArray(S, tile, L);
+            c10 = FloatVector.fromArray(S, tile, NR);
+            c11 = FloatVector.fromArray(S, tile, NR + L);
+            c20 = FloatVector.fromArray(S, tile, 2 * NR);
+            c21 = FloatVector.fromArray(S, tile, 2 * NR + L);
+            c30 = FloatVector.fromArray(S, tile, 3 * NR);
+            c31 = FloatVector.fromArray(S, tile, 3 * NR + L);
+            c40 = FloatVector.fromArray(S, tile, 4 * NR);
+            c41 = FloatVector.fromArray(S, tile, 4 * NR + L);
+            c50 = FloatVector.fromArray(S, tile, 5 * NR);
+            c51 = FloatVector.fromArray(S, tile, 5 * NR + L);
+            c60 = FloatVector.fromArray(S, tile, 6 * NR);
+            c61 = FloatVector.fromArray(S, tile, 6 * NR + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = FloatVector.zero(S);
+        }
+        for (int q = 0; q < c; q++) {
+            int bp = wi + q * NR;
+            int xq = r0 + q;
+            sink += pf[pfOff + q * pfStep];
+            FloatVector b0 = FloatVector.fromArray(S, wp, bp);
+            FloatVector b1 = FloatVector.fromArray(S, wp, bp + L);
+            FloatVector av = FloatVector.broadcast(S, x[xq + p0]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, x[xq + p1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, x[xq + p2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, x[xq + p3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, x[xq + p4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, x[xq + p5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, x[xq + p6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        tile[7 * NR] = sink;
+    }
 }

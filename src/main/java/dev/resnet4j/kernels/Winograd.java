@@ -64,10 +64,11 @@ public final class Winograd {
     /**
      * Below this many output pixels F(2,3) is not used either, and the convolution stays
      * direct. Between the two thresholds F(2,3), whose transformed weights are 16/9 of the
-     * filters, is the fastest (2 threads, interleaved in one JVM, medians): layer3 at batch 1
-     * (196 pixels) 0.76–0.81 ms against 0.91–0.96 direct and 1.04–1.07 F(4,3); layer4 at
-     * batch 2 and 4 (128, 256) 1.70 and 2.75 ms against 2.83 and 4.34 direct, 4.13 and 3.67
-     * F(4,3). Layer4 at batch 1 (64) stays direct.
+     * filters, is the fastest of the batched forms (2 threads, interleaved in one JVM,
+     * medians): layer4 at batch 2 and 4 (128, 256 pixels) 1.70 and 2.75 ms against 2.83 and
+     * 4.34 direct, 4.13 and 3.67 F(4,3). At batch 1 the folded plan runs layer3 (196 pixels)
+     * and layer4 (64) as {@link PackedConv} instead, which is faster still (layer3: ~0.67 ms
+     * against ~0.77 F(2,3) and ~0.93 direct).
      */
     static final int MIN_PIXELS_F2 = Integer.getInteger("resnet4j.winograd.minPixelsF2", 128);
 

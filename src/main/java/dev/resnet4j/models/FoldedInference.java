@@ -2,6 +2,7 @@ package dev.resnet4j.models;
 
 import dev.resnet4j.kernels.ConvMaxPool;
 import dev.resnet4j.kernels.Convolution;
+import dev.resnet4j.kernels.PackedConv;
 import dev.resnet4j.kernels.Pooling;
 import dev.resnet4j.kernels.Winograd;
 import dev.resnet4j.nn.BatchNorm2d;
@@ -21,7 +22,10 @@ import java.util.List;
  * weights and running statistics; the ResNet drops it when its weights or mode change.
  * The 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3), or F(2×2, 3×3) on the few
  * pixels of small batches ({@link Winograd#tileFor} decides, {@code -Dresnet4j.winograd=off}
- * turns it off), their folded filters transformed on first use of each tile size.
+ * turns it off), their folded filters transformed on first use of each tile size. The
+ * few-pixel convolutions of a single image (at batch 1: layer2's stride-2 convolution, layer3,
+ * layer4) run as {@link PackedConv}, their folded filters packed on first use; F(4,3) stays
+ * first where it applies.
  *
  * <p>Every intermediate result has its own buffer, reused from one forward to the next while
  * the batch shape stays (only the logits leave this class, and they are fresh), so a served
@@ -37,6 +41,8 @@ final class FoldedInference {
         private Tensor out;
         /** The weights transformed for Winograd F(m, 3) at [m], made on first use of each m. */
         private final float[][] winograd = new float[5][];
+        /** The weights packed in output-channel panels for {@link PackedConv}, made on first use. */
+        private float[] packed;
 
         private Folded(Conv2d conv, float[] weight, float[] bias) {
             this.conv = conv;
@@ -74,7 +80,15 @@ final class FoldedInference {
             out = Tensor.reuseOrZeros(out, s.n(), conv.outChannels, s.oh(), s.ow()); // every element is written
             float[] res = residual == null ? null : residual.data();
             int m = Winograd.tileFor(s);
-            if (m != 0) {
+            if (m != 4 && PackedConv.applies(s)) {
+                // few pixels of one image: the packed direct product beats F(2,3) and the
+                // transposed direct product; F(4,3) beats it where it applies
+                if (packed == null) {
+                    packed = PackedConv.pack(weight, conv.outChannels, conv.inChannels,
+                            conv.kernelSize * conv.kernelSize);
+                }
+                PackedConv.forward(s, x.data(), packed, bias, res, relu, out.data());
+            } else if (m != 0) {
                 if (winograd[m] == null) {
                     winograd[m] = Winograd.transformWeights(m, weight, conv.outChannels, conv.inChannels);
                 }

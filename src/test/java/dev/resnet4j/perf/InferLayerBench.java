@@ -2,6 +2,8 @@ package dev.resnet4j.perf;
 
 import dev.resnet4j.kernels.ConvMaxPool;
 import dev.resnet4j.kernels.Convolution;
+import dev.resnet4j.kernels.Gemm;
+import dev.resnet4j.kernels.PackedConv;
 import dev.resnet4j.kernels.Pooling;
 import dev.resnet4j.kernels.Winograd;
 import dev.resnet4j.tensor.Parallel;
@@ -25,7 +27,7 @@ public final class InferLayerBench {
     private InferLayerBench() {
     }
 
-    private record Conv(String name, Convolution.Shape s, float[] w, float[] b, int tile, float[] u) {
+    private record Conv(String name, Convolution.Shape s, float[] w, float[] b, int tile, float[] u, float[] wp) {
     }
 
     public static void main(String[] args) {
@@ -34,6 +36,11 @@ public final class InferLayerBench {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int warmup = Integer.getInteger("warmup", 8);
         Parallel.setThreads(threads);
+        try {
+            Gemm.awaitVectorKernel(120_000); // the plan choices below depend on it
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
         Random r = new Random(7);
         float[] x = rand(r, n * 3 * 224 * 224);
         Map<String, List<Double>> times = new LinkedHashMap<>();
@@ -103,6 +110,8 @@ public final class InferLayerBench {
         float[] y = new float[cv.s.n() * cv.s.outC() * cv.s.oh() * cv.s.ow()];
         if (cv.tile != 0) {
             Winograd.forward(cv.tile, cv.s, x, cv.u, cv.b, res, relu, y);
+        } else if (cv.wp != null) {
+            PackedConv.forward(cv.s, x, cv.wp, cv.b, res, relu, y);
         } else {
             Convolution.forward(cv.s, x, cv.w, cv.b, res, relu, y);
         }
@@ -124,7 +133,11 @@ public final class InferLayerBench {
             w[i] *= scale;
         }
         int tile = Winograd.tileFor(s);
-        return new Conv(name, s, w, rand(r, out), tile, tile == 0 ? null : Winograd.transformWeights(tile, w, out, c));
+        if (tile != 4 && PackedConv.applies(s)) { // as FoldedInference decides
+            return new Conv(name, s, w, rand(r, out), 0, null, PackedConv.pack(w, out, c, k * k));
+        }
+        return new Conv(name, s, w, rand(r, out), tile, tile == 0 ? null : Winograd.transformWeights(tile, w, out, c),
+                null);
     }
 
     private static float[] rand(Random r, int size) {

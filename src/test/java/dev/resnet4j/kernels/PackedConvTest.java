@@ -1,0 +1,163 @@
+package dev.resnet4j.kernels;
+
+import dev.resnet4j.tensor.Parallel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link PackedConv} (weights in output-channel panels, pixels broadcast from a channels-last
+ * copy of the image) against a double-precision direct convolution, over odd map sizes,
+ * kernels 1×1 to 7×7, strides 1–3, padding, output channel counts on both sides of a panel
+ * (so that the last panel is partial and the panel-ahead touches run), pixel counts that leave
+ * the last tile short, 1 to 3 images on 1 to 3 threads, with and without bias, residual and
+ * ReLU; the touches ahead change nothing, bit for bit.
+ */
+class PackedConvTest {
+    private static final int DEFAULT_THREADS = Parallel.threads();
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(DEFAULT_THREADS);
+        PackedConv.PREFETCH = true;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void forwardEqualsDirectConvolution(int threads) throws InterruptedException {
+        assertTrue(Gemm.awaitVectorKernel(120_000), "vector kernel never became ready");
+        Parallel.setThreads(threads);
+        Random rnd = new Random(40 + threads);
+        int[][] cases = { // c, h, w, kh, kw, stride, pad, outC
+            {512, 7, 7, 3, 3, 1, 1, 70}, {256, 14, 14, 3, 3, 2, 1, 96}, {96, 14, 14, 1, 1, 2, 0, 100},
+            {5, 9, 11, 3, 3, 1, 1, 13}, {3, 23, 19, 7, 7, 2, 3, 64}, {7, 10, 13, 5, 5, 3, 2, 33},
+            {33, 6, 5, 3, 3, 1, 0, 31}, {17, 8, 8, 2, 3, 2, 1, 65}, {1, 4, 4, 3, 3, 1, 1, 1},
+            {40, 1, 1, 3, 3, 1, 1, 40}, {64, 28, 28, 3, 3, 2, 1, 128},
+        };
+        for (int n = 1; n <= 3; n++) {
+            for (int[] t : cases) {
+                Convolution.Shape s = new Convolution.Shape(n, t[0], t[1], t[2], t[7], t[3], t[4], t[5], t[6]);
+                int k = s.c() * s.kh() * s.kw();
+                int out = n * s.outC() * s.oh() * s.ow();
+                float[] x = random(rnd, n * s.c() * s.h() * s.w());
+                float[] w = random(rnd, s.outC() * k);
+                float[] bias = random(rnd, s.outC());
+                float[] residual = random(rnd, out);
+                float[] wp = PackedConv.pack(w, s.outC(), s.c(), s.kh() * s.kw());
+                for (boolean full : new boolean[]{false, true}) {
+                    String what = "threads=" + threads + " n=" + n + " " + Arrays.toString(t) + " full=" + full;
+                    float[] y = random(rnd, out); // every element must be overwritten
+                    PackedConv.PREFETCH = true;
+                    PackedConv.forward(s, x, wp, full ? bias : null, full ? residual : null, full, y);
+                    double[] want = direct(s, x, w, full ? bias : null, full ? residual : null, full);
+                    double tol = 2e-7 * k + 1e-6; // ±1 data: k terms' rounding errors ~ √k·√k·ε
+                    for (int j = 0; j < out; j++) {
+                        assertEquals(want[j], y[j], tol, what + " y[" + j + "]");
+                    }
+                    float[] plain = new float[out];
+                    PackedConv.PREFETCH = false;
+                    PackedConv.forward(s, x, wp, full ? bias : null, full ? residual : null, full, plain);
+                    for (int j = 0; j < out; j++) {
+                        assertEquals(Float.floatToRawIntBits(plain[j]), Float.floatToRawIntBits(y[j]),
+                                what + " y[" + j + "] with and without the touches ahead");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void packedLayoutIsTapMajorPanels() {
+        int nr = Gemm.NR;
+        int outC = nr + 3;
+        int c = 2;
+        int taps = 4;
+        float[] w = new float[outC * c * taps];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = i + 1;
+        }
+        float[] wp = PackedConv.pack(w, outC, c, taps);
+        assertEquals(2 * taps * c * nr, wp.length);
+        for (int o = 0; o < 2 * nr; o++) {
+            for (int ci = 0; ci < c; ci++) {
+                for (int t = 0; t < taps; t++) {
+                    float want = o < outC ? w[(o * c + ci) * taps + t] : 0f;
+                    assertEquals(want, wp[((o / nr * taps + t) * c + ci) * nr + o % nr], "o=" + o + " c=" + ci + " t=" + t);
+                }
+            }
+        }
+    }
+
+    @Test
+    void appliesToResNetsFewPixelConvolutionsAtBatchOne() throws InterruptedException {
+        assertTrue(Gemm.awaitVectorKernel(120_000), "vector kernel never became ready");
+        Parallel.setThreads(2);
+        // layer4's 3×3 and its 1×1 shortcut, layer3's stride-2 3×3, at batch 1 (224 px)
+        assertTrue(PackedConv.applies(new Convolution.Shape(1, 512, 7, 7, 512, 3, 3, 1, 1)));
+        assertTrue(PackedConv.applies(new Convolution.Shape(1, 256, 14, 14, 512, 1, 1, 2, 0)));
+        assertTrue(PackedConv.applies(new Convolution.Shape(1, 128, 28, 28, 256, 3, 3, 2, 1)));
+        // layer3's 1×1 shortcut: too little arithmetic per value copied
+        assertFalse(PackedConv.applies(new Convolution.Shape(1, 128, 28, 28, 256, 1, 1, 2, 0)));
+        // layer1's 56×56 maps: too many pixels
+        assertFalse(PackedConv.applies(new Convolution.Shape(1, 64, 56, 56, 64, 3, 3, 1, 1)));
+        // ResNet-50's 1×1 convolutions at 14×14, but not those with few output channels
+        assertTrue(PackedConv.applies(new Convolution.Shape(1, 1024, 14, 14, 256, 1, 1, 1, 0)));
+        assertFalse(PackedConv.applies(new Convolution.Shape(1, 256, 14, 14, 64, 1, 1, 1, 0)));
+        // as many images as workers: the images are split instead
+        assertFalse(PackedConv.applies(new Convolution.Shape(2, 512, 7, 7, 512, 3, 3, 1, 1)));
+        Parallel.setThreads(1);
+        assertTrue(PackedConv.applies(new Convolution.Shape(1, 512, 7, 7, 512, 3, 3, 1, 1)));
+    }
+
+    static double[] direct(Convolution.Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu) {
+        int oh = s.oh();
+        int ow = s.ow();
+        double[] y = new double[s.n() * s.outC() * oh * ow];
+        for (int n = 0; n < s.n(); n++) {
+            for (int o = 0; o < s.outC(); o++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        double v = bias == null ? 0 : bias[o];
+                        for (int c = 0; c < s.c(); c++) {
+                            for (int ki = 0; ki < s.kh(); ki++) {
+                                int iy = oy * s.stride() + ki - s.pad();
+                                if (iy < 0 || iy >= s.h()) {
+                                    continue;
+                                }
+                                for (int kj = 0; kj < s.kw(); kj++) {
+                                    int ix = ox * s.stride() + kj - s.pad();
+                                    if (ix >= 0 && ix < s.w()) {
+                                        v += (double) x[((n * s.c() + c) * s.h() + iy) * s.w() + ix]
+                                                * w[((o * s.c() + c) * s.kh() + ki) * s.kw() + kj];
+                                    }
+                                }
+                            }
+                        }
+                        int yi = ((n * s.outC() + o) * oh + oy) * ow + ox;
+                        if (residual != null) {
+                            v += residual[yi];
+                        }
+                        y[yi] = relu ? Math.max(v, 0) : v;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    private static float[] random(Random rnd, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = rnd.nextFloat() * 2 - 1;
+        }
+        return x;
+    }
+}
