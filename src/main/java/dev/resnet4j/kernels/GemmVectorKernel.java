@@ -152,27 +152,28 @@ final class GemmVectorKernel {
      * JDK 17 compiles without boxing the accumulators (a nested loop made it ~100× slower
      * there). Each step also reads {@code pf[pfOff + q·pfStep]}, which the caller points at
      * the weights it needs next, so that they stream in from memory meanwhile (the reads' sum
-     * goes to tile[PR·NR]).
+     * goes to tile[ti + PR·NR]). The tile starts at ti.
      */
     static void kernelPixels(int c, int r0, float[] x, int p0, int p1, int p2, int p3, int p4, int p5, int p6,
-                             float[] wp, int wi, float[] pf, int pfOff, int pfStep, float[] tile, boolean add) {
+                             float[] wp, int wi, float[] pf, int pfOff, int pfStep, float[] tile, int ti,
+                             boolean add) {
         float sink = 0f;
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61;
         if (add) {
-            c00 = FloatVector.fromArray(S, tile, 0);
-            c01 = FloatVector.fromArray(S, tile, L);
-            c10 = FloatVector.fromArray(S, tile, NR);
-            c11 = FloatVector.fromArray(S, tile, NR + L);
-            c20 = FloatVector.fromArray(S, tile, 2 * NR);
-            c21 = FloatVector.fromArray(S, tile, 2 * NR + L);
-            c30 = FloatVector.fromArray(S, tile, 3 * NR);
-            c31 = FloatVector.fromArray(S, tile, 3 * NR + L);
-            c40 = FloatVector.fromArray(S, tile, 4 * NR);
-            c41 = FloatVector.fromArray(S, tile, 4 * NR + L);
-            c50 = FloatVector.fromArray(S, tile, 5 * NR);
-            c51 = FloatVector.fromArray(S, tile, 5 * NR + L);
-            c60 = FloatVector.fromArray(S, tile, 6 * NR);
-            c61 = FloatVector.fromArray(S, tile, 6 * NR + L);
+            c00 = FloatVector.fromArray(S, tile, ti);
+            c01 = FloatVector.fromArray(S, tile, ti + L);
+            c10 = FloatVector.fromArray(S, tile, ti + NR);
+            c11 = FloatVector.fromArray(S, tile, ti + NR + L);
+            c20 = FloatVector.fromArray(S, tile, ti + 2 * NR);
+            c21 = FloatVector.fromArray(S, tile, ti + 2 * NR + L);
+            c30 = FloatVector.fromArray(S, tile, ti + 3 * NR);
+            c31 = FloatVector.fromArray(S, tile, ti + 3 * NR + L);
+            c40 = FloatVector.fromArray(S, tile, ti + 4 * NR);
+            c41 = FloatVector.fromArray(S, tile, ti + 4 * NR + L);
+            c50 = FloatVector.fromArray(S, tile, ti + 5 * NR);
+            c51 = FloatVector.fromArray(S, tile, ti + 5 * NR + L);
+            c60 = FloatVector.fromArray(S, tile, ti + 6 * NR);
+            c61 = FloatVector.fromArray(S, tile, ti + 6 * NR + L);
         } else {
             c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = FloatVector.zero(S);
         }
@@ -204,20 +205,20 @@ final class GemmVectorKernel {
             c60 = av.fma(b0, c60);
             c61 = av.fma(b1, c61);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
-        c60.intoArray(tile, 6 * NR);
-        c61.intoArray(tile, 6 * NR + L);
-        tile[7 * NR] = sink;
+        c00.intoArray(tile, ti);
+        c01.intoArray(tile, ti + L);
+        c10.intoArray(tile, ti + NR);
+        c11.intoArray(tile, ti + NR + L);
+        c20.intoArray(tile, ti + 2 * NR);
+        c21.intoArray(tile, ti + 2 * NR + L);
+        c30.intoArray(tile, ti + 3 * NR);
+        c31.intoArray(tile, ti + 3 * NR + L);
+        c40.intoArray(tile, ti + 4 * NR);
+        c41.intoArray(tile, ti + 4 * NR + L);
+        c50.intoArray(tile, ti + 5 * NR);
+        c51.intoArray(tile, ti + 5 * NR + L);
+        c60.intoArray(tile, ti + 6 * NR);
+        c61.intoArray(tile, ti + 6 * NR + L);
+        tile[ti + PR * NR] = sink;
     }
 }

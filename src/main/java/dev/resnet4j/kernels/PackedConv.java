@@ -28,8 +28,10 @@ public final class PackedConv {
     static final int PR = GemmVectorKernel.PR;
 
     /**
-     * At most this many output pixels per image: layer2's stride-2 convolution and everything
-     * after it at 224 px. {@code -Dresnet4j.conv.packedPixels}; 0 turns the path off.
+     * At most this many output pixels per image when there are fewer images than workers
+     * (layer2's stride-2 convolution and everything after it at 224 px), and a quarter of it
+     * otherwise (layer3's and layer4's). {@code -Dresnet4j.conv.packedPixels}; 0 turns the
+     * path off.
      */
     static int MAX_PIXELS = Integer.getInteger("resnet4j.conv.packedPixels", 784);
 
@@ -37,21 +39,37 @@ public final class PackedConv {
     static boolean PREFETCH = !"false".equals(System.getProperty("resnet4j.conv.prefetch"));
 
     /**
-     * Whether {@link #forward} suits this shape: one image, or fewer images than workers (the
-     * workers then split each image's weight panels), few pixels, the vector kernel in use, and
-     * enough arithmetic per input value for the channels-last copy to pay: at least 128
-     * multiply-adds per value, which a 3×3 convolution has and layer3's 1×1 stride-2 shortcut
-     * (64) has not. 2 threads, batch 1, against the other paths, each convolution's weights
-     * coming from memory ({@code PackedConvBench}): at 224 px, layer3's and layer4's 3×3
-     * convolutions 15–40 % faster (also than F(2,3)), layer2's stride-2 one ~15 %, layer4's 1×1
-     * shortcut ~30 %, where layer3's 1×1 shortcut would be 30–45 % slower and the stem 20 %;
-     * ResNet-50's 1×1 convolutions at 14×14 and 7×7 0–30 % faster. Winograd F(4,3), where it
-     * applies, stays faster.
+     * Whether {@link #forward} suits this shape, given the Winograd tile the plan would use
+     * otherwise ({@link Winograd#tileFor}, 0 for none). Measured with {@code PackedConvBench}
+     * (2 threads, interleaved, each convolution's weights coming from memory as in a network),
+     * against the path the plan would take otherwise:
+     * <ul>
+     *   <li>never instead of F(4,3), which stays faster;</li>
+     *   <li>one image, or fewer images than workers (which then split each image's weight
+     *       panels): up to {@link #MAX_PIXELS} pixels, also instead of F(2,3). At batch 1,
+     *       224 px: layer3's and layer4's 3×3 convolutions 15–40 % faster (layer3 also than
+     *       F(2,3)), layer2's stride-2 one ~15 %, layer4's 1×1 shortcut ~30 %;</li>
+     *   <li>more images (each worker takes whole images): kernels larger than 1×1, up to a
+     *       quarter of MAX_PIXELS, not instead of F(2,3), which is 10–20 % faster there.
+     *       Layer3's and layer4's stride-2 3×3 convolutions 20–30 % faster at batch 2 and 4,
+     *       8–16 % at 16 (one thread's CPU time); layer2's (784 pixels) no faster at 16, and
+     *       layer4's 1×1 shortcut ~35 % slower;</li>
+     *   <li>with at least 128 multiply-adds per input value, for the channels-last copy to pay:
+     *       a 3×3 convolution has them, and layer4's 1×1 stride-2 shortcut; layer3's (64) has
+     *       not, and would be 30–45 % slower;</li>
+     *   <li>only with the vector kernel in use.</li>
+     * </ul>
      */
-    public static boolean applies(Convolution.Shape s) {
+    public static boolean applies(Convolution.Shape s, int winogradTile) {
+        if (winogradTile == 4 || !Gemm.vectorInUse()) {
+            return false;
+        }
         long pixels = (long) s.oh() * s.ow();
-        return Gemm.vectorInUse() && (s.n() == 1 || s.n() < Parallel.threads()) && pixels <= MAX_PIXELS
-                && (long) s.outC() * s.kh() * s.kw() * pixels >= 128L * s.h() * s.w();
+        boolean few = s.n() == 1 || s.n() < Parallel.threads();
+        if (!few && (winogradTile == 2 || 4 * pixels > MAX_PIXELS || s.kh() * s.kw() == 1)) {
+            return false;
+        }
+        return pixels <= MAX_PIXELS && (long) s.outC() * s.kh() * s.kw() * pixels >= 128L * s.h() * s.w();
     }
 
     /**
@@ -76,71 +94,144 @@ public final class PackedConv {
 
     /**
      * y = conv(x, w) + bias (+ residual), then ReLU if {@code relu}, with {@code wp} =
-     * {@link #pack}(w, …), image by image: the workers split each image's channels-last copy by
-     * rows, then its weight panels.
+     * {@link #pack}(w, …), image by image. With fewer images than workers, the workers split
+     * each image's channels-last copy by rows, then its weight panels; otherwise each worker
+     * takes whole images.
      */
     public static void forward(Convolution.Shape s, float[] x, float[] wp, float[] bias, float[] residual,
                                boolean relu, float[] y) {
-        int st = s.stride();
-        int c = s.c();
-        int hp = s.h() + 2 * s.pad();
-        int wpd = s.w() + 2 * s.pad();
-        int oh = s.oh();
-        int ow = s.ow();
-        int pixels = oh * ow;
-        int k = s.colRows();
+        Geometry g = new Geometry(s);
+        int inSize = s.c() * s.h() * s.w();
+        int outSize = s.outC() * g.pixels;
+        int xhSize = g.hp * g.wpd * s.c();
+        if (s.n() < Parallel.threads()) {
+            float[] xh = Convolution.scratch(0, xhSize);
+            for (int i = 0; i < s.n(); i++) {
+                int xOff = i * inSize;
+                int yOff = i * outSize;
+                Parallel.forRange(g.hp, 1, (lo, hi) -> channelsLast(s, x, xOff, lo, hi, xh));
+                Parallel.forRange(g.panels, 1, (lo, hi) ->
+                        panels(g, xh, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles)));
+            }
+            return;
+        }
+        Parallel.forRange(s.n(), 1, (lo, hi) -> {
+            Buffers buf = BUFFERS.get();
+            float[] xh = buf.image(xhSize);
+            for (int i = lo; i < hi; i++) {
+                channelsLast(s, x, i * inSize, 0, g.hp, xh);
+                panels(g, xh, wp, 0, g.panels, bias, residual, relu, y, i * outSize, buf.tiles(g.tiles));
+            }
+        });
+    }
+
+    /** Sizes and offsets derived from the shape. */
+    private static final class Geometry {
+        final Convolution.Shape s;
+        final int hp;
+        final int wpd;
+        final int pixels;
+        final int panels;
+        final int tiles;
+        /** Values along one kernel row: kw·C. */
+        final int run;
+        /** Where kernel row ki starts for pixel 0: rowAt[ki]. */
+        final int[] rowAt;
+        /** Where pixel p's window starts (the last tile repeats the last pixel). */
+        final int[] at;
+
+        Geometry(Convolution.Shape s) {
+            this.s = s;
+            int c = s.c();
+            int st = s.stride();
+            hp = s.h() + 2 * s.pad();
+            wpd = s.w() + 2 * s.pad();
+            int ow = s.ow();
+            pixels = s.oh() * ow;
+            panels = (s.outC() + Gemm.NR - 1) / Gemm.NR;
+            // tap (ki, kj) of output pixel (oy, ox), channel ci, reads xh at
+            // rowAt[ki] + at[oy·OW + ox] + kj·C + ci: for each kernel row, one run of kw·C values
+            run = s.kw() * c;
+            rowAt = new int[s.kh()];
+            for (int ki = 0; ki < s.kh(); ki++) {
+                rowAt[ki] = ki * wpd * c;
+            }
+            tiles = (pixels + PR - 1) / PR;
+            at = new int[tiles * PR];
+            for (int p = 0; p < at.length; p++) {
+                int q = Math.min(p, pixels - 1);
+                at[p] = (st * (q / ow) * wpd + st * (q % ow)) * c;
+            }
+        }
+    }
+
+    /** Per-thread buffers: an image's tiles (each with the touches' sum), the image copied channels last. */
+    private static final class Buffers {
+        float[] tiles = new float[0];
+        float[] image = new float[0];
+
+        float[] tiles(int count) {
+            int size = count * (PR * Gemm.NR + 1);
+            if (tiles.length < size) {
+                tiles = new float[size];
+            }
+            return tiles;
+        }
+
+        float[] image(int size) {
+            if (image.length < size) {
+                image = new float[size];
+            }
+            return image;
+        }
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /**
+     * One image's output channels of weight panels [lo, hi), from its channels-last copy xh.
+     * Each panel is taken kernel row by kernel row (a chunk of kw·C·NR weights, ≤ 196 KB for
+     * ResNet's 3×3 convolutions), all the tiles meeting each chunk in turn with their sums kept
+     * in {@code tiles}; so that the chunk being read and the one streaming in meanwhile both fit
+     * in L2.
+     */
+    private static void panels(Geometry g, float[] xh, float[] wp, int lo, int hi, float[] bias, float[] residual,
+                               boolean relu, float[] y, int yOff, float[] tiles) {
         int nr = Gemm.NR;
-        int panels = (s.outC() + nr - 1) / nr;
-        int inSize = c * s.h() * s.w();
-        int outSize = s.outC() * pixels;
-        float[] xh = Convolution.scratch(0, hp * wpd * c);
-        // tap (ki, kj) of output pixel (oy, ox), channel ci, reads xh at
-        // rowAt[ki] + at[oy·OW + ox] + kj·C + ci: for each kernel row, one run of kw·C values
-        int run = s.kw() * c;
-        int[] rowAt = new int[s.kh()];
-        for (int ki = 0; ki < s.kh(); ki++) {
-            rowAt[ki] = ki * wpd * c;
-        }
-        // the last tile repeats the last pixel
-        int tiles = (pixels + PR - 1) / PR;
-        int[] at = new int[tiles * PR];
-        for (int p = 0; p < at.length; p++) {
-            int q = Math.min(p, pixels - 1);
-            at[p] = (st * (q / ow) * wpd + st * (q % ow)) * c;
-        }
-        for (int i = 0; i < s.n(); i++) {
-            int xOff = i * inSize;
-            int yOff = i * outSize;
-            Parallel.forRange(hp, 1, (lo, hi) -> channelsLast(s, x, xOff, lo, hi, xh));
-            Parallel.forRange(panels, 1, (lo, hi) -> {
-                float[] tile = Convolution.scratch(3, PR * nr + 1);
-                int size = k * nr;
-                for (int j = lo; j < hi; j++) {
-                    int o0 = j * nr;
-                    int on = Math.min(nr, s.outC() - o0);
-                    for (int t = 0; t < tiles; t++) {
-                        int p0 = t * PR;
-                        // while tiles 1.. read this panel from L2, touch the next one's cache
-                        // lines, spread over them, so that it streams in from memory meanwhile
-                        int pfOff = j * size;
-                        int pfStep = 0;
-                        if (PREFETCH && j + 1 < hi && t > 0 && tiles > 1) {
-                            int step = (size + (tiles - 1) * k - 1) / ((tiles - 1) * k);
-                            long start = (long) (t - 1) * k * step;
-                            if (start + (long) (k - 1) * step < size) {
-                                pfOff = (j + 1) * size + (int) start;
-                                pfStep = step;
-                            }
-                        }
-                        for (int ki = 0; ki < rowAt.length; ki++) {
-                            GemmVectorKernel.kernelPixels(run, rowAt[ki], xh, at[p0], at[p0 + 1], at[p0 + 2],
-                                    at[p0 + 3], at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, j * size + ki * run * nr,
-                                    wp, pfOff + ki * run * pfStep, pfStep, tile, ki > 0);
-                        }
-                        store(tile, Math.min(PR, pixels - p0), on, o0, p0, pixels, bias, residual, relu, y, yOff);
+        int tileSize = PR * nr + 1;
+        int run = g.run;
+        int rows = g.rowAt.length;
+        int chunk = run * nr;
+        int count = g.tiles;
+        int[] at = g.at;
+        for (int j = lo; j < hi; j++) {
+            int o0 = j * nr;
+            int on = Math.min(nr, g.s.outC() - o0);
+            for (int ki = 0; ki < rows; ki++) {
+                int wi = (j * rows + ki) * chunk;
+                // while tiles 1.. read this chunk from L2, touch the next one's cache lines,
+                // spread over them, so that it streams in from memory meanwhile
+                boolean ahead = PREFETCH && count > 1 && (ki + 1 < rows || j + 1 < hi);
+                int step = ahead ? (chunk + (count - 1) * run - 1) / ((count - 1) * run) : 0;
+                for (int t = 0; t < count; t++) {
+                    int p0 = t * PR;
+                    int pfOff = wi;
+                    int pfStep = 0;
+                    long start = (long) (t - 1) * run * step;
+                    if (ahead && t > 0 && start + (long) (run - 1) * step < chunk) {
+                        pfOff = wi + chunk + (int) start;
+                        pfStep = step;
                     }
+                    GemmVectorKernel.kernelPixels(run, g.rowAt[ki], xh, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3],
+                            at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, wp, pfOff, pfStep, tiles, t * tileSize,
+                            ki > 0);
                 }
-            });
+            }
+            for (int t = 0; t < count; t++) {
+                int p0 = t * PR;
+                store(tiles, t * tileSize, Math.min(PR, g.pixels - p0), on, o0, p0, g.pixels, bias, residual, relu,
+                        y, yOff);
+            }
         }
     }
 
@@ -175,15 +266,15 @@ public final class PackedConv {
         }
     }
 
-    /** y[o0 + o, p0 + r] = epilogue(tile[r, o]) for r < pr, o < on. */
-    private static void store(float[] tile, int pr, int on, int o0, int p0, int pixels, float[] bias,
+    /** y[o0 + o, p0 + r] = epilogue(tile[ti + r·NR + o]) for r < pr, o < on. */
+    private static void store(float[] tile, int ti, int pr, int on, int o0, int p0, int pixels, float[] bias,
                               float[] residual, boolean relu, float[] y, int yOff) {
         int nr = Gemm.NR;
         for (int o = 0; o < on; o++) {
             float b = bias == null ? 0f : bias[o0 + o];
             int d = yOff + (o0 + o) * pixels + p0;
             for (int r = 0; r < pr; r++) {
-                float v = tile[r * nr + o] + b;
+                float v = tile[ti + r * nr + o] + b;
                 if (residual != null) {
                     v += residual[d + r];
                 }

@@ -22,10 +22,10 @@ import java.util.List;
  * weights and running statistics; the ResNet drops it when its weights or mode change.
  * The 3×3 stride-1 convolutions run as Winograd F(4×4, 3×3), or F(2×2, 3×3) on the few
  * pixels of small batches ({@link Winograd#tileFor} decides, {@code -Dresnet4j.winograd=off}
- * turns it off), their folded filters transformed on first use of each tile size. The
- * few-pixel convolutions of a single image (at batch 1: layer2's stride-2 convolution, layer3,
- * layer4) run as {@link PackedConv}, their folded filters packed on first use; F(4,3) stays
- * first where it applies.
+ * turns it off), their folded filters transformed on first use of each tile size. Convolutions
+ * with few pixels per image run as {@link PackedConv} where it is faster ({@link
+ * PackedConv#applies}: at batch 1 layer2's stride-2 convolution, layer3 and layer4; at larger
+ * batches layer3's and layer4's stride-2 ones), their folded filters packed on first use.
  *
  * <p>Every intermediate result has its own buffer, reused from one forward to the next while
  * the batch shape stays (only the logits leave this class, and they are fresh), so a served
@@ -80,9 +80,7 @@ final class FoldedInference {
             out = Tensor.reuseOrZeros(out, s.n(), conv.outChannels, s.oh(), s.ow()); // every element is written
             float[] res = residual == null ? null : residual.data();
             int m = Winograd.tileFor(s);
-            if (m != 4 && PackedConv.applies(s)) {
-                // few pixels of one image: the packed direct product beats F(2,3) and the
-                // transposed direct product; F(4,3) beats it where it applies
+            if (PackedConv.applies(s, m)) {
                 if (packed == null) {
                     packed = PackedConv.pack(weight, conv.outChannels, conv.inChannels,
                             conv.kernelSize * conv.kernelSize);

@@ -6,9 +6,10 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * The few-pixel convolutions of ResNet-18 at batch 1: the packed-panel path against the
- * current one (Winograd where the plan would use it, else Convolution), interleaved.
- * Args: iterations, threads.
+ * {@link PackedConv} against the path the plan would take otherwise (Winograd where it
+ * applies, else {@link Convolution}), interleaved in one JVM, with several copies of the
+ * weights used in turn so that they come from memory as in a network; and PackedConv without
+ * its touches ahead. Args: iterations, threads; {@code -Dbatch=N}, {@code -Dshapes=...}.
  */
 public final class PackedConvBench {
     private PackedConvBench() {
@@ -16,24 +17,27 @@ public final class PackedConvBench {
 
     public static void main(String[] args) {
         int iters = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        int n = Integer.getInteger("batch", 1);
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         Parallel.setThreads(threads);
         PackedConv.MAX_PIXELS = Integer.MAX_VALUE;
-        int[][] shapes = {
-                {3, 224, 64, 7, 2, 3}, {64, 56, 64, 3, 1, 1}, {1024, 14, 256, 1, 1, 0}, {256, 14, 1024, 1, 1, 0}, {2048, 7, 512, 1, 1, 0}, {512, 7, 2048, 1, 1, 0},
-                {64, 56, 128, 1, 2, 0}, {128, 28, 256, 1, 2, 0}, {64, 56, 128, 3, 2, 1},
-                {128, 28, 256, 3, 2, 1}, {256, 14, 256, 3, 1, 1},
-                {256, 14, 512, 3, 2, 1}, {512, 7, 512, 3, 1, 1}, {256, 14, 512, 1, 2, 0}};
+        // -Dshapes=c,h,outC,k,stride,pad;... (square maps and kernels), else ResNet's at 224 px
+        String spec = System.getProperty("shapes",
+                "3,224,64,7,2,3;64,56,64,3,1,1;64,56,128,1,2,0;64,56,128,3,2,1;128,28,128,3,1,1;"
+                        + "128,28,256,1,2,0;128,28,256,3,2,1;256,14,256,3,1,1;256,14,512,1,2,0;256,14,512,3,2,1;"
+                        + "512,7,512,3,1,1;1024,14,256,1,1,0;2048,7,512,1,1,0");
+        int[][] shapes = Arrays.stream(spec.split(";"))
+                .map(t -> Arrays.stream(t.split(",")).mapToInt(Integer::parseInt).toArray()).toArray(int[][]::new);
         Random r = new Random(1);
         for (int[] d : shapes) {
-            Convolution.Shape s = new Convolution.Shape(1, d[0], d[1], d[1], d[2], d[3], d[3], d[4], d[5]);
-            float[] x = new float[d[0] * d[1] * d[1]];
+            Convolution.Shape s = new Convolution.Shape(n, d[0], d[1], d[1], d[2], d[3], d[3], d[4], d[5]);
+            float[] x = new float[n * d[0] * d[1] * d[1]];
             float[] w = new float[d[2] * d[0] * d[3] * d[3]];
             float[] b = new float[d[2]];
             for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() - 0.5f;
             for (int i = 0; i < w.length; i++) w[i] = (r.nextFloat() - 0.5f) * 0.1f;
             for (int i = 0; i < b.length; i++) b[i] = r.nextFloat() - 0.5f;
-            float[] res = new float[d[2] * s.oh() * s.ow()];
+            float[] res = new float[n * d[2] * s.oh() * s.ow()];
             for (int i = 0; i < res.length; i++) res[i] = r.nextFloat() - 0.5f;
             float[] y0 = new float[res.length];
             float[] y1 = new float[res.length];
@@ -78,7 +82,7 @@ public final class PackedConvBench {
             for (int i = 0; i < y0.length; i++) diff = Math.max(diff, Math.abs(y0[i] - y1[i]));
             Arrays.sort(ta);
             Arrays.sort(tb);
-            double gf = 2.0 * d[2] * d[0] * d[3] * d[3] * s.oh() * s.ow();
+            double gf = 2.0 * n * d[2] * d[0] * d[3] * d[3] * s.oh() * s.ow();
             System.out.printf("%-28s current(%s) %.3f ms  packed %.3f ms  (%.0f GFLOP/s) no-prefetch %.3f  maxdiff %.2e%n",
                     s.c() + "->" + s.outC() + " " + d[3] + "x" + d[3] + "/" + d[4] + " @" + d[1],
                     m == 0 ? "direct" : "F" + m, ta[iters / 2] / 1e6, tb[iters / 2] / 1e6,

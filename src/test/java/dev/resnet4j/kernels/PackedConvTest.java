@@ -97,24 +97,41 @@ class PackedConvTest {
     }
 
     @Test
-    void appliesToResNetsFewPixelConvolutionsAtBatchOne() throws InterruptedException {
+    void appliesWhereMeasuredFaster() throws InterruptedException {
         assertTrue(Gemm.awaitVectorKernel(120_000), "vector kernel never became ready");
         Parallel.setThreads(2);
-        // layer4's 3×3 and its 1×1 shortcut, layer3's stride-2 3×3, at batch 1 (224 px)
-        assertTrue(PackedConv.applies(new Convolution.Shape(1, 512, 7, 7, 512, 3, 3, 1, 1)));
-        assertTrue(PackedConv.applies(new Convolution.Shape(1, 256, 14, 14, 512, 1, 1, 2, 0)));
-        assertTrue(PackedConv.applies(new Convolution.Shape(1, 128, 28, 28, 256, 3, 3, 2, 1)));
+        // at batch 1 (224 px): layer4's 3×3 and its 1×1 shortcut, layer3's 3×3 (also instead
+        // of F(2,3)), layer2's stride-2 3×3
+        assertTrue(applies(1, 512, 7, 512, 3, 1, 1));
+        assertTrue(applies(1, 256, 14, 512, 1, 2, 0));
+        assertTrue(applies(1, 256, 14, 256, 3, 1, 1));
+        assertTrue(applies(1, 128, 28, 256, 3, 2, 1));
+        assertTrue(applies(1, 64, 56, 128, 3, 2, 1));
         // layer3's 1×1 shortcut: too little arithmetic per value copied
-        assertFalse(PackedConv.applies(new Convolution.Shape(1, 128, 28, 28, 256, 1, 1, 2, 0)));
-        // layer1's 56×56 maps: too many pixels
-        assertFalse(PackedConv.applies(new Convolution.Shape(1, 64, 56, 56, 64, 3, 3, 1, 1)));
+        assertFalse(applies(1, 128, 28, 256, 1, 2, 0));
+        // layer1's and layer2's 3×3: F(4,3) stays
+        assertFalse(applies(1, 64, 56, 64, 3, 1, 1));
+        assertFalse(applies(1, 128, 28, 128, 3, 1, 1));
         // ResNet-50's 1×1 convolutions at 14×14, but not those with few output channels
-        assertTrue(PackedConv.applies(new Convolution.Shape(1, 1024, 14, 14, 256, 1, 1, 1, 0)));
-        assertFalse(PackedConv.applies(new Convolution.Shape(1, 256, 14, 14, 64, 1, 1, 1, 0)));
-        // as many images as workers: the images are split instead
-        assertFalse(PackedConv.applies(new Convolution.Shape(2, 512, 7, 7, 512, 3, 3, 1, 1)));
+        assertTrue(applies(1, 1024, 14, 256, 1, 1, 0));
+        assertFalse(applies(1, 256, 14, 64, 1, 1, 0));
+        // batch 2 and 16: layer3's and layer4's stride-2 3×3, not layer2's, not instead of
+        // F(2,3) (layer4 at batch 2) or F(4,3) (at 16), not the 1×1 shortcuts
+        for (int n : new int[]{2, 16}) {
+            assertFalse(applies(n, 256, 14, 512, 1, 2, 0), "batch " + n);
+            assertTrue(applies(n, 128, 28, 256, 3, 2, 1), "batch " + n);
+            assertTrue(applies(n, 256, 14, 512, 3, 2, 1), "batch " + n);
+            assertFalse(applies(n, 64, 56, 128, 3, 2, 1), "batch " + n);
+            assertFalse(applies(n, 512, 7, 512, 3, 1, 1), "batch " + n);
+        }
         Parallel.setThreads(1);
-        assertTrue(PackedConv.applies(new Convolution.Shape(1, 512, 7, 7, 512, 3, 3, 1, 1)));
+        assertTrue(applies(1, 512, 7, 512, 3, 1, 1));
+        assertTrue(applies(1, 256, 14, 256, 3, 1, 1));
+    }
+
+    private static boolean applies(int n, int c, int hw, int outC, int k, int stride, int pad) {
+        Convolution.Shape s = new Convolution.Shape(n, c, hw, hw, outC, k, k, stride, pad);
+        return PackedConv.applies(s, Winograd.tileFor(s));
     }
 
     static double[] direct(Convolution.Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu) {

@@ -133,7 +133,7 @@ public final class InferLayerBench {
             w[i] *= scale;
         }
         int tile = Winograd.tileFor(s);
-        if (tile != 4 && PackedConv.applies(s)) { // as FoldedInference decides
+        if (PackedConv.applies(s, tile)) { // as FoldedInference decides
             return new Conv(name, s, w, rand(r, out), 0, null, PackedConv.pack(w, out, c, k * k));
         }
         return new Conv(name, s, w, rand(r, out), tile, tile == 0 ? null : Winograd.transformWeights(tile, w, out, c),
