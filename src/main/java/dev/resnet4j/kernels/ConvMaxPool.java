@@ -13,7 +13,9 @@ import dev.resnet4j.tensor.Parallel;
  * {@code max(relu(g + b)) = relu(max(g) + b)}, because adding b (rounded) and ReLU never
  * reverse an order; so the result has the same bits as {@link Convolution#forward} followed by
  * {@link Pooling#maxPool}. The pool is that of {@link Pooling#maxPool} (rows first, then
- * {@link Pooling#rowMax} along the row).
+ * {@link Pooling#rowMax} along the row); ResNet's 3×3, stride-2 pool runs in vectors
+ * ({@link PoolVectorKernel}: a third of the fused stem's time went to the scalar pool), with
+ * the same bits, since maxima are exact.
  */
 public final class ConvMaxPool {
     private ConvMaxPool() {
@@ -24,6 +26,9 @@ public final class ConvMaxPool {
      * to get many bands from small inputs).
      */
     static long bandBytes = Long.getLong("resnet4j.stem.bandKB", 512) << 10;
+
+    /** Whether a 3×3, stride-2 pool runs in vectors ({@link PoolVectorKernel}); tests flip it to compare. */
+    static boolean VECTOR_POOL = true;
 
     /**
      * y [n, outC, PH, PW] = maxpool(conv(x, w) + bias, then ReLU if {@code relu}), the pool
@@ -138,6 +143,20 @@ public final class ConvMaxPool {
                 }
                 have0 = rA;
                 have1 = rB;
+                if (pk == 3 && ps == 2 && VECTOR_POOL) {
+                    // ResNet's pool: in vectors (same bits)
+                    float[] scratch = Convolution.scratch(3, PoolVectorKernel.scratchSize(ow));
+                    for (int o = 0; o < m; o++) {
+                        float bo = bias == null ? 0f : bias[o];
+                        for (int p = pb; p < pe; p++) {
+                            int ys = Math.max(0, ps * p - pp);
+                            int ye = Math.min(oh, ps * p - pp + pk);
+                            PoolVectorKernel.row3s2(grid, o * ldc + (ys - rA) * wq, ye - ys, wq, ow, pp, bo, relu, y,
+                                    yOff + (o * ph + p) * pw, pw, scratch);
+                        }
+                    }
+                    continue;
+                }
                 for (int o = 0; o < m; o++) {
                     float bo = bias == null ? 0f : bias[o];
                     int g = o * ldc;

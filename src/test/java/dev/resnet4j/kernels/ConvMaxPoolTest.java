@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@link Convolution#forward} with its epilogue, then {@link Pooling#maxPool}), bit for bit:
  * ResNet's stem at 224 px and at odd sizes, other pools, one and several bands (the rows a
  * band shares with the previous one moved, not recomputed), batches above and below the
- * worker count, with and without bias and ReLU; and the cases it declines.
+ * worker count, with and without bias and ReLU, ResNet's 3×3/2 pool in vectors and in plain
+ * Java (padding 1 and 0); and the cases it declines.
  */
 class ConvMaxPoolTest {
     private static final int THREADS = Parallel.threads();
@@ -25,6 +26,7 @@ class ConvMaxPoolTest {
     void restore() {
         Parallel.setThreads(THREADS);
         ConvMaxPool.bandBytes = BAND;
+        ConvMaxPool.VECTOR_POOL = true;
     }
 
     /** {n, c, h, w, outC, k, stride, pad, pool kernel, pool stride, pool pad} */
@@ -36,6 +38,8 @@ class ConvMaxPoolTest {
         {3, 2, 30, 26, 7, 5, 2, 2, 3, 1, 1},
         {2, 4, 50, 31, 12, 3, 2, 1, 5, 3, 2},
         {1, 3, 64, 64, 64, 7, 2, 3, 3, 2, 1},
+        {2, 3, 71, 90, 40, 3, 1, 1, 3, 2, 0},
+        {1, 2, 5, 6, 9, 3, 1, 1, 3, 2, 1},
     };
 
     @Test
@@ -57,8 +61,9 @@ class ConvMaxPoolTest {
                     float[] bias = random(rnd, s.outC());
                     int ph = Pooling.outSize(s.oh(), pk, ps, pp);
                     int pw = Pooling.outSize(s.ow(), pk, ps, pp);
-                    for (int variant = 0; variant < 2; variant++) {
-                        boolean full = variant == 0;
+                    for (int variant = 0; variant < 4; variant++) {
+                        boolean full = variant % 2 == 0;
+                        ConvMaxPool.VECTOR_POOL = variant < 2; // ResNet's 3×3/2 pool in vectors, and plain
                         float[] conv = new float[s.n() * s.outC() * s.oh() * s.ow()];
                         Convolution.forward(s, x, w, full ? bias : null, null, full, conv);
                         float[] want = new float[s.n() * s.outC() * ph * pw];
@@ -74,14 +79,15 @@ class ConvMaxPoolTest {
                         for (int j = 0; j < want.length; j++) {
                             assertEquals(Float.floatToRawIntBits(want[j]), Float.floatToRawIntBits(got[j]),
                                     java.util.Arrays.toString(t) + " threads=" + threads + " band=" + band + " full="
-                                            + full + " y[" + j + "]: " + got[j] + " vs " + want[j]);
+                                            + full + " vectorPool=" + ConvMaxPool.VECTOR_POOL + " y[" + j + "]: "
+                                            + got[j] + " vs " + want[j]);
                         }
                     }
                 }
             }
         }
-        // the four stem-like cases at least (the others are small maps the batched lowering takes)
-        assertTrue(!Gemm.vectorInUse() || fused >= 3 * 3 * 2 * 4, "fused cases: " + fused);
+        // the four stem-like cases and the 3×3/2 pool at padding 0 at least (the others are small maps the batched lowering takes)
+        assertTrue(!Gemm.vectorInUse() || fused >= 3 * 3 * 4 * 5, "fused cases: " + fused);
     }
 
     @Test

@@ -1,0 +1,85 @@
+package dev.resnet4j.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The 3×3, stride-2 max-pool of ResNet's stem over rows of the fused stem's product band
+ * ({@link ConvMaxPool}), with the vector kernel's species: the window's rows are reduced
+ * vertically in vectors, then each run of three along the row in vectors, and every second one
+ * is gathered out; the bias and ReLU follow in vectors. Maxima are exact, so the result has the
+ * same bits as {@link Pooling#rowMax} after the scalar row reduction, in any order. Kept apart
+ * from the plain-Java classes like the other Vector API kernels; only used where the vector
+ * kernel is (the fused stem runs only then).
+ */
+final class PoolVectorKernel {
+    private static final VectorSpecies<Float> S = GemmVectorKernel.S;
+    private static final int L = S.length();
+    /** Lane i reads element 2·i: every second value. */
+    private static final int[] EVEN = evenMap();
+
+    private PoolVectorKernel() {
+    }
+
+    private static int[] evenMap() {
+        int[] m = new int[L];
+        for (int i = 0; i < L; i++) {
+            m[i] = 2 * i;
+        }
+        return m;
+    }
+
+    /** Floats of scratch {@link #row3s2} needs for rows of ow values. */
+    static int scratchSize(int ow) {
+        return 2 * (ow + 4 * L + 8);
+    }
+
+    /**
+     * y[d + j] = epilogue(max over the rows [r0, r0 + rows) of grid (row stride wq) and
+     * columns [2j − pp, 2j − pp + 3) ∩ [0, ow)) for j in [0, pw): one pooled row of a 3×3,
+     * stride-2 max-pool with padding pp ∈ {0, 1}, then + b and ReLU if asked.
+     */
+    static void row3s2(float[] grid, int r0, int rows, int wq, int ow, int pp, float b, boolean relu, float[] y,
+                       int d, int pw, float[] scratch) {
+        // col[1 + ix] = max over the rows of column ix; col[0] and past ow: -∞ (the padding)
+        int half = scratch.length / 2;
+        float[] col = scratch;
+        int full = ow / L * L;
+        int i = 0;
+        for (; i < full; i += L) {
+            FloatVector v = FloatVector.fromArray(S, grid, r0 + i);
+            for (int r = 1; r < rows; r++) {
+                v = v.max(FloatVector.fromArray(S, grid, r0 + r * wq + i));
+            }
+            v.intoArray(col, 1 + i);
+        }
+        for (; i < ow; i++) {
+            float v = grid[r0 + i];
+            for (int r = 1; r < rows; r++) {
+                v = Math.max(v, grid[r0 + r * wq + i]);
+            }
+            col[1 + i] = v;
+        }
+        col[0] = Float.NEGATIVE_INFINITY;
+        int span = (pw + L - 1) / L * L * 2 + 2; // t is read up to here
+        java.util.Arrays.fill(col, 1 + ow, span + 2 + L, Float.NEGATIVE_INFINITY);
+        // t[k] = max(col[k], col[k + 1], col[k + 2]); the window of j starts at col[2j − pp + 1]
+        float[] t = scratch;
+        for (int k = 0; k < span; k += L) {
+            FloatVector.fromArray(S, col, k).max(FloatVector.fromArray(S, col, k + 1))
+                    .max(FloatVector.fromArray(S, col, k + 2)).intoArray(t, half + k);
+        }
+        FloatVector bias = FloatVector.broadcast(S, b);
+        FloatVector zero = FloatVector.zero(S);
+        int fullOut = pw / L * L;
+        int j = 0;
+        for (; j < fullOut; j += L) {
+            FloatVector v = FloatVector.fromArray(S, t, half + 1 - pp + 2 * j, EVEN, 0).add(bias);
+            (relu ? v.max(zero) : v).intoArray(y, d + j);
+        }
+        for (; j < pw; j++) {
+            float v = t[half + 1 - pp + 2 * j] + b;
+            y[d + j] = relu ? Math.max(v, 0f) : v;
+        }
+    }
+}
