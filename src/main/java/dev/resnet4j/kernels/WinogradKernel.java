@@ -1,7 +1,6 @@
 package dev.resnet4j.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -218,16 +217,24 @@ final class WinogradKernel {
             hi02.rearrange(ZIP_LO, hi13).intoArray(spill, 2 * L);
             hi02.rearrange(ZIP_HI, hi13).intoArray(spill, 3 * L);
         }
-        for (int k = 0; k < valid; k += L) {
-            VectorMask<Float> in = S.indexInRange(k, valid);
+        // whole vectors, then the rest value by value (the same operations: same bits)
+        int k = 0;
+        for (; k + L <= valid; k += L) {
             FloatVector v = FloatVector.fromArray(S, spill, k).add(b);
             if (residual != null) {
-                v = v.add(FloatVector.fromArray(S, residual, di + k, in));
+                v = v.add(FloatVector.fromArray(S, residual, di + k));
             }
             if (relu) {
                 v = v.max(0f);
             }
-            v.intoArray(y, di + k, in);
+            v.intoArray(y, di + k);
+        }
+        for (; k < valid; k++) {
+            float v = spill[k] + b;
+            if (residual != null) {
+                v += residual[di + k];
+            }
+            y[di + k] = relu ? Math.max(v, 0f) : v;
         }
     }
 }
