@@ -221,4 +221,33 @@ final class GemmVectorKernel {
         c61.intoArray(tile, ti + 6 * NR + L);
         tile[ti + PR * NR] = sink;
     }
+    /**
+     * Σ a[ai + q]·b[bi + q] over q in [0, k), in the order of {@link Gemm#dotPlain}: four
+     * vector accumulators take the products q < k − k mod 4L in turn (fused multiply-adds),
+     * their lanes are added in order, then the remaining products one by one. No
+     * {@code reduceLanes}, whose order the Vector API leaves open.
+     */
+    static float dot(int k, float[] a, int ai, float[] b, int bi, float[] spill) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+        FloatVector s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+        int full = k / (4 * L) * (4 * L);
+        for (int q = 0; q < full; q += 4 * L) {
+            s0 = FloatVector.fromArray(S, a, ai + q).fma(FloatVector.fromArray(S, b, bi + q), s0);
+            s1 = FloatVector.fromArray(S, a, ai + q + L).fma(FloatVector.fromArray(S, b, bi + q + L), s1);
+            s2 = FloatVector.fromArray(S, a, ai + q + 2 * L).fma(FloatVector.fromArray(S, b, bi + q + 2 * L), s2);
+            s3 = FloatVector.fromArray(S, a, ai + q + 3 * L).fma(FloatVector.fromArray(S, b, bi + q + 3 * L), s3);
+        }
+        s0.intoArray(spill, 0);
+        s1.intoArray(spill, L);
+        s2.intoArray(spill, 2 * L);
+        s3.intoArray(spill, 3 * L);
+        float sum = 0f;
+        for (int l = 0; l < 4 * L; l++) {
+            sum += spill[l];
+        }
+        for (int q = full; q < k; q++) {
+            sum = Math.fma(a[ai + q], b[bi + q], sum);
+        }
+        return sum;
+    }
 }
