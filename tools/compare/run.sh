@@ -8,6 +8,7 @@
 #
 #   tools/compare/run.sh                      # 3 rounds, ~5-9 minutes on the 2-core box
 #   ROUNDS=1 ITER_INFER=3 ITER_TRAIN=3 tools/compare/run.sh   # a quick look
+#   then, unless INTERLEAVED_BLOCKS=0: resnet4j and ONNX Runtime in one JVM, alternating (~40 s)
 #
 # Workloads: (a) inference resnet18, 1000 classes, 3x224x224, batch 1 and 16;
 #            (b) training step resnet18, 10 classes, 1x28x28, batch 128, Adam;
@@ -77,6 +78,16 @@ for round in $(seq 1 "$ROUNDS"); do
   run "$round" c "${R4J[@]}" "${C[@]}"
   run "$round" c "${TORCH[@]}" "${C[@]}"
 done
+# resnet4j and ONNX Runtime in one JVM, alternating block by block (ort-bench's Interleaved.java):
+# the ratio separate processes cannot give on a machine whose load swings by 30 % in a minute.
+# INTERLEAVED_BLOCKS=0 skips it; else the blocks for batch 1 and batch 16 (~40 s at the default).
+INTERLEAVED_BLOCKS=${INTERLEAVED_BLOCKS:-40,20}
+if [ "$INTERLEAVED_BLOCKS" != "0" ]; then
+  run 0 i "$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g \
+    -cp "$WORK/ort-build/ort-bench.jar:$WORK/ort-build/lib/*:$WORK/resnet4j-build/resnet4j.jar:$WORK/resnet4j-build/lib/*" \
+    dev.resnet4j.compare.Interleaved "$ONNX" --batch 1,16 --threads "$THREADS" --blocks "$INTERLEAVED_BLOCKS" \
+    --warmup-seconds "$WARMUP_SECONDS"
+fi
 END=$(date +%s)
 
 {

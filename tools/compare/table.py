@@ -3,7 +3,9 @@
 comparison as a Markdown table: per workload and implementation the median across rounds of
 the per-round median latency, images/s from it, and the ratios of resnet4j's images/s to
 PyTorch's and ONNX Runtime's (> 1: resnet4j is faster; at batch 1 it is the inverse ratio of
-latencies). Then the per-round medians, to show the spread on a shared machine, and the targets.
+latencies). Then the per-round medians, to show the spread on a shared machine; the run of
+resnet4j and ONNX Runtime in one JVM, alternating block by block (workload "i", Interleaved.java),
+if there is one; and the targets.
 
     /usr/bin/python3 tools/compare/table.py RAW.jsonl
 """
@@ -26,11 +28,15 @@ def main(path):
     runs = defaultdict(list)  # (workload, batch, impl) -> [median_ms per round]
     mins = defaultdict(list)  # (workload, batch, impl) -> [min_ms per round]
     peaks = []
+    inter = []  # the interleaved run's lines
     for line in open(path):
         line = line.strip()
         if not line.startswith("{"):
             continue
         r = json.loads(line)
+        if r["workload"] == "i":
+            inter.append(r)
+            continue
         runs[(r["workload"], r["batch"], r["impl"])].append(r["median_ms"])
         mins[(r["workload"], r["batch"], r["impl"])].append(r["min_ms"])
         if r["impl"] == "resnet4j" and "peak_gflops" in r:
@@ -98,6 +104,24 @@ def main(path):
         out.append("")
         out.append("FP32 peak measured by resnet4j's FMA micro-benchmark at the start of each of its runs (2 threads): "
                    "median %.1f GFLOP/s, range %.1f-%.1f." % (statistics.median(peaks), min(peaks), max(peaks)))
+    if inter:
+        out.append("")
+        out.append("In one JVM, resnet4j and ONNX Runtime alternating block by block (each block: one untimed and "
+                   "%d timed iterations back to back, then a pause; `Interleaved.java`), so that a burst of load "
+                   "hits both alike. Ratio: the median over blocks of resnet4j's images/s ÷ ONNX Runtime's, "
+                   "each block pair's medians:" % max(1, next((r["iterations"] for r in inter if "iterations" in r), 2)
+                                                      // max(1, next((r["blocks"] for r in inter if "blocks" in r), 1))))
+        out.append("")
+        out.append("| batch | resnet4j | ONNX Runtime | ratio (median, quartiles) | blocks resnet4j ahead |")
+        out.append("|---:|---:|---:|---:|---:|")
+        for b in sorted({r["batch"] for r in inter}):
+            rr = next((r for r in inter if r["batch"] == b and r["impl"] == "resnet4j-interleaved"), None)
+            ro = next((r for r in inter if r["batch"] == b and r["impl"] == "onnxruntime-interleaved"), None)
+            q = next((r for r in inter if r["batch"] == b and r["impl"] == "interleaved-ratio"), None)
+            if rr and ro and q:
+                out.append("| %d | %.1f ms (min %.1f) | %.1f ms (min %.1f) | %.2fx (%.2f-%.2f) | %d of %d |" % (
+                    b, rr["median_ms"], rr["min_ms"], ro["median_ms"], ro["min_ms"], q["ratio_median"],
+                    q["ratio_q1"], q["ratio_q3"], q["resnet4j_ahead_blocks"], q["blocks"]))
     out.append("")
     out.append("Targets:")
 
@@ -114,6 +138,10 @@ def main(path):
     target("inference batch 16 >= 1.0x ORT images/s", ok, d)
     ok, d = check("a", 1, "onnxruntime", 1.0)
     target("batch 1 latency <= ORT's", ok, d + " of ORT's speed" if ok is not None else d)
+    for b, name in ((16, "inference batch 16 >= 1.0x ORT images/s"), (1, "batch 1 latency <= ORT's")):
+        q = next((r for r in inter if r["batch"] == b and r["impl"] == "interleaved-ratio"), None)
+        if q:
+            target(name + ", in one JVM", q["ratio_median"] >= 1.0, "%.2fx" % q["ratio_median"])
     ok, d = check("b", 128, "pytorch-eager", 1.5)
     target("training (b) >= 1.5x PyTorch images/s", ok, d)
     ok, d = check("c", 128, "pytorch-eager", 1.5)
