@@ -61,6 +61,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Minimum warm-up time per workload, for the JIT compiler and the heap (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
+    @Option(names = "--jit-idle-seconds", defaultValue = "0.5",
+            description = "After the warm-up, keep warming up until the JIT compiler has finished nothing for this long "
+                    + "(at most 30 s more; 0: do not wait): on 2 cores a compiler thread still at work takes a core "
+                    + "from the timed iterations (default: ${DEFAULT-VALUE}).")
+    double jitIdleSeconds;
+
     @Option(names = "--iterations", defaultValue = "10", description = "Timed iterations per workload (default: ${DEFAULT-VALUE}).")
     int iterations;
 
@@ -184,6 +190,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < warmup || System.nanoTime() - warmStart < (long) (warmupSeconds * 1e9); i++) {
             step.run();
         }
+        untilJitIdle(step);
         double[] ms = new double[iterations];
         for (int i = 0; i < iterations; i++) {
             long t0 = System.nanoTime();
@@ -266,5 +273,29 @@ final class BenchCommand implements Callable<Integer> {
             // fall through to the message
         }
         throw new IllegalArgumentException("--input must be CxHxW or HxW with positive sizes, e.g. 3x224x224; got '" + input + "'");
+    }
+
+    /**
+     * Runs the step until the JIT compiler has completed no compilation for --jit-idle-seconds
+     * (at most 30 s): C2 compiles the kernels a workload reaches in the background, and on a
+     * 2-core machine a compiler thread still working takes a core from the timed iterations
+     * (medians up to 3x the steady state were seen in the first runs of tools/compare).
+     */
+    private void untilJitIdle(Runnable step) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (!(jitIdleSeconds > 0) || jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long start = System.nanoTime();
+        long quietSince = start;
+        long seen = jit.getTotalCompilationTime();
+        while (System.nanoTime() - quietSince < (long) (jitIdleSeconds * 1e9) && System.nanoTime() - start < 30_000_000_000L) {
+            step.run();
+            long total = jit.getTotalCompilationTime();
+            if (total != seen) {
+                seen = total;
+                quietSince = System.nanoTime();
+            }
+        }
     }
 }

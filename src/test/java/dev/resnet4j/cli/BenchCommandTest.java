@@ -99,7 +99,8 @@ class BenchCommandTest {
         try {
             System.setOut(new PrintStream(buf, true));
             code = Main.run("bench", "--num-classes", "10", "--input", "1x32x32", "--batch", "2,3", "--train",
-                    "--optimizer", "adam", "--warmup", "0", "--iterations", "1", "--peak-gflops", "100", "--json");
+                    "--optimizer", "adam", "--warmup", "0", "--jit-idle-seconds", "0", "--iterations", "1", "--peak-gflops", "100",
+                    "--json");
         } finally {
             System.setOut(old);
         }

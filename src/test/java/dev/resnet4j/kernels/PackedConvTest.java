@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link PackedConv} (weights in output-channel panels, pixels broadcast from a channels-last
- * copy of the image) against a double-precision direct convolution, over odd map sizes,
+ * copy of the image) against a double-precision direct convolution ({@link DirectReference}), over odd map sizes,
  * kernels 1×1 to 7×7, strides 1–3, padding, output channel counts on both sides of a panel
  * (so that the last panel is partial and the panel-ahead touches run), pixel counts that leave
  * the last tile short, 1 to 3 images on 1 to 3 threads, with and without bias, residual and
@@ -57,7 +57,7 @@ class PackedConvTest {
                     float[] y = random(rnd, out); // every element must be overwritten
                     PackedConv.PREFETCH = true;
                     PackedConv.forward(s, x, wp, full ? bias : null, full ? residual : null, full, y);
-                    double[] want = direct(s, x, w, full ? bias : null, full ? residual : null, full);
+                    double[] want = DirectReference.conv(s, x, w, full ? bias : null, full ? residual : null, full);
                     double tol = 2e-7 * k + 1e-6; // ±1 data: k terms' rounding errors ~ √k·√k·ε
                     for (int j = 0; j < out; j++) {
                         assertEquals(want[j], y[j], tol, what + " y[" + j + "]");
@@ -132,42 +132,6 @@ class PackedConvTest {
     private static boolean applies(int n, int c, int hw, int outC, int k, int stride, int pad) {
         Convolution.Shape s = new Convolution.Shape(n, c, hw, hw, outC, k, k, stride, pad);
         return PackedConv.applies(s, Winograd.tileFor(s));
-    }
-
-    static double[] direct(Convolution.Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu) {
-        int oh = s.oh();
-        int ow = s.ow();
-        double[] y = new double[s.n() * s.outC() * oh * ow];
-        for (int n = 0; n < s.n(); n++) {
-            for (int o = 0; o < s.outC(); o++) {
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        double v = bias == null ? 0 : bias[o];
-                        for (int c = 0; c < s.c(); c++) {
-                            for (int ki = 0; ki < s.kh(); ki++) {
-                                int iy = oy * s.stride() + ki - s.pad();
-                                if (iy < 0 || iy >= s.h()) {
-                                    continue;
-                                }
-                                for (int kj = 0; kj < s.kw(); kj++) {
-                                    int ix = ox * s.stride() + kj - s.pad();
-                                    if (ix >= 0 && ix < s.w()) {
-                                        v += (double) x[((n * s.c() + c) * s.h() + iy) * s.w() + ix]
-                                                * w[((o * s.c() + c) * s.kh() + ki) * s.kw() + kj];
-                                    }
-                                }
-                            }
-                        }
-                        int yi = ((n * s.outC() + o) * oh + oy) * ow + ox;
-                        if (residual != null) {
-                            v += residual[yi];
-                        }
-                        y[yi] = relu ? Math.max(v, 0) : v;
-                    }
-                }
-            }
-        }
-        return y;
     }
 
     private static float[] random(Random rnd, int n) {

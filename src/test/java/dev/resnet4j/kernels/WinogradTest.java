@@ -57,7 +57,7 @@ class WinogradTest {
                         boolean full = variant == 1;
                         float[] y = random(rnd, residual.length); // every element must be written
                         Winograd.forward(m, s, x, u, full ? bias : null, full ? residual : null, full, y);
-                        double[] want = direct(s, x, w, full ? bias : null, full ? residual : null, full);
+                        double[] want = DirectReference.conv(s, x, w, full ? bias : null, full ? residual : null, full);
                         // F(m,3) sums 9·C products through transforms with coefficients up to
                         // 8 (F(4,3)): allow a few ulps of the terms' magnitude, scaled by tile
                         double scale = Math.sqrt(9.0 * s.c()); // random ±1 data: |y| ~ √(9C)
@@ -231,7 +231,7 @@ class WinogradTest {
         Convolution.Shape s = new Convolution.Shape(2, 256, 14, 14, 256, 3, 3, 1, 1);
         float[] x = random(rnd, 2 * 256 * 196);
         float[] w = random(rnd, 256 * 256 * 9);
-        double[] exact = direct(s, x, w, null, null, false);
+        double[] exact = DirectReference.conv(s, x, w, null, null, false);
         float[] y = new float[exact.length];
         Convolution.forward(s, x, w, null, y);
         double direct = rms(y, exact);
@@ -279,43 +279,6 @@ class WinogradTest {
             v += exact[j] * exact[j];
         }
         return Math.sqrt(e / v);
-    }
-
-    private static double[] direct(Convolution.Shape s, float[] x, float[] w, float[] bias, float[] residual,
-                                   boolean relu) {
-        int h = s.h();
-        int wd = s.w();
-        double[] y = new double[s.n() * s.outC() * h * wd];
-        for (int n = 0; n < s.n(); n++) {
-            for (int o = 0; o < s.outC(); o++) {
-                for (int oy = 0; oy < h; oy++) {
-                    for (int ox = 0; ox < wd; ox++) {
-                        double v = bias == null ? 0 : bias[o];
-                        for (int c = 0; c < s.c(); c++) {
-                            for (int ky = 0; ky < 3; ky++) {
-                                int iy = oy + ky - 1;
-                                if (iy < 0 || iy >= h) {
-                                    continue;
-                                }
-                                for (int kx = 0; kx < 3; kx++) {
-                                    int ix = ox + kx - 1;
-                                    if (ix >= 0 && ix < wd) {
-                                        v += (double) x[((n * s.c() + c) * h + iy) * wd + ix]
-                                                * w[((o * s.c() + c) * 3 + ky) * 3 + kx];
-                                    }
-                                }
-                            }
-                        }
-                        int i = ((n * s.outC() + o) * h + oy) * wd + ox;
-                        if (residual != null) {
-                            v += residual[i];
-                        }
-                        y[i] = relu ? Math.max(v, 0) : v;
-                    }
-                }
-            }
-        }
-        return y;
     }
 
     private static float[] random(Random rnd, int n) {

@@ -72,11 +72,7 @@ public final class Interleaved {
         Method forward = net.getClass().getMethod("forward", tensorClass);
 
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setIntraOpNumThreads(threads);
-            opts.setInterOpNumThreads(1);
-            opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        try (OrtSession.SessionOptions opts = OrtBench.sessionOptions(threads)) {
             try (OrtSession session = env.createSession(model, opts)) {
                 String inputName = session.getInputNames().iterator().next();
                 for (int q = 0; q < bs.length; q++) {

@@ -54,11 +54,7 @@ public final class OrtBench {
         }
         int[] chw = Arrays.stream(input.split("x")).mapToInt(Integer::parseInt).toArray();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
-            opts.setIntraOpNumThreads(threads);
-            opts.setInterOpNumThreads(1);
-            opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        try (OrtSession.SessionOptions opts = OrtBench.sessionOptions(threads)) {
             try (OrtSession session = env.createSession(model, opts)) {
                 String inputName = session.getInputNames().iterator().next();
                 for (String b : batches.split(",")) {
@@ -93,6 +89,16 @@ public final class OrtBench {
                 }
             }
         }
+    }
+
+    /** The session settings both benchmarks use: {@code threads} intra-op threads, sequential, all graph optimisations. */
+    static OrtSession.SessionOptions sessionOptions(int threads) throws ai.onnxruntime.OrtException {
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        opts.setIntraOpNumThreads(threads);
+        opts.setInterOpNumThreads(1);
+        opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        return opts;
     }
 
     private static String ortVersion(OrtEnvironment env) {
