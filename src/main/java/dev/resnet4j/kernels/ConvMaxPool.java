@@ -124,7 +124,8 @@ public final class ConvMaxPool {
             int ow = s.ow();
             int ldc = bandRows * wq;
             float[] grid = Convolution.scratch(1, m * ldc);
-            float[] col = Convolution.scratch(3, ow);
+            boolean vectorPool = pk == 3 && ps == 2 && VECTOR_POOL;
+            float[] col = Convolution.scratch(3, vectorPool ? PoolVectorKernel.scratchSize(ow) : ow);
             int have0 = 0;
             int have1 = 0; // product rows [have0, have1) are at the front of grid
             for (int pb = p0; pb < p1; pb += perBand) {
@@ -143,26 +144,18 @@ public final class ConvMaxPool {
                 }
                 have0 = rA;
                 have1 = rB;
-                if (pk == 3 && ps == 2 && VECTOR_POOL) {
-                    // ResNet's pool: in vectors (same bits)
-                    float[] scratch = Convolution.scratch(3, PoolVectorKernel.scratchSize(ow));
-                    for (int o = 0; o < m; o++) {
-                        float bo = bias == null ? 0f : bias[o];
-                        for (int p = pb; p < pe; p++) {
-                            int ys = Math.max(0, ps * p - pp);
-                            int ye = Math.min(oh, ps * p - pp + pk);
-                            PoolVectorKernel.row3s2(grid, o * ldc + (ys - rA) * wq, ye - ys, wq, ow, pp, bo, relu, y,
-                                    yOff + (o * ph + p) * pw, pw, scratch);
-                        }
-                    }
-                    continue;
-                }
                 for (int o = 0; o < m; o++) {
                     float bo = bias == null ? 0f : bias[o];
                     int g = o * ldc;
                     for (int p = pb; p < pe; p++) {
                         int ys = Math.max(0, ps * p - pp);
                         int ye = Math.min(oh, ps * p - pp + pk);
+                        if (vectorPool) {
+                            // ResNet's pool: in vectors (same bits)
+                            PoolVectorKernel.row3s2(grid, g + (ys - rA) * wq, ye - ys, wq, ow, pp, bo, relu, y,
+                                    yOff + (o * ph + p) * pw, pw, col);
+                            continue;
+                        }
                         System.arraycopy(grid, g + (ys - rA) * wq, col, 0, ow);
                         for (int r = ys + 1; r < ye; r++) {
                             int src = g + (r - rA) * wq;
