@@ -351,6 +351,10 @@ public final class Convolution {
      */
     public static void forward(Shape s, float[] x, float[] w, float[] bias, float[] residual, boolean relu, float[] y,
                                Saved keep) {
+        if (keep == null && subsampled(s)) {
+            forwardSubsampled(s, x, w, bias, residual, relu, y);
+            return;
+        }
         if (batched(s) && !(keep == null && indirectOverBatched(s))) {
             forwardBatched(s, x, w, bias, residual, relu, y, keep);
             return;
@@ -390,6 +394,104 @@ public final class Convolution {
                 epilogue(y, i * outSize, y, i * outSize, s.outC(), p, bias, residual, relu);
             }
         });
+    }
+
+    /**
+     * Whether an inference convolution runs as {@link #forwardSubsampled}: a 1×1 kernel with a
+     * stride above 1 and no padding (ResNet's projection shortcuts), with the vector kernel in
+     * use. {@code -Dresnet4j.conv.subsampled=false} turns it off; tests flip {@link #SUBSAMPLED}.
+     */
+    static boolean subsampled(Shape s) {
+        return SUBSAMPLED && s.kh() == 1 && s.kw() == 1 && s.stride() > 1 && s.pad() == 0 && Gemm.vectorInUse();
+    }
+
+    static boolean SUBSAMPLED = !"false".equals(System.getProperty("resnet4j.conv.subsampled"));
+
+    /**
+     * A strided 1×1 convolution in inference (ResNet's projection shortcuts). The pixels it
+     * reads are gathered into a [C, columns] matrix, multiplied by W with B panels packed from
+     * it ({@link Gemm#indirect}), and each tile gets the epilogue as it is stored, so y is
+     * written once. The general path lowered with im2col, packed that again in sgemm, and ran
+     * the epilogue as a pass of its own over y: at batch 16 that pass alone took a third of
+     * layer2's shortcut.
+     *
+     * <p>With at least as many images as workers each worker takes whole images. With fewer,
+     * each image's output columns are split among the workers in whole panels, each worker
+     * gathering its own columns; or, when there are too few columns for two panels a worker
+     * (layer4 at batch 1: 49), its output channels, each worker reading its rows of W. The
+     * sums are those of im2col + sgemm (same depth blocks, same kernel): the same bits.
+     */
+    private static void forwardSubsampled(Shape s, float[] x, float[] w, float[] bias, float[] residual,
+                                          boolean relu, float[] y) {
+        int c = s.c();
+        int m = s.outC();
+        int p = s.colCols();
+        int n = s.n();
+        int nr = Gemm.NR;
+        int mr = Gemm.MR;
+        int panels = (p + nr - 1) / nr;
+        int colChunks = 1;
+        int rowChunks = 1;
+        int t = Parallel.threads();
+        if (n < t) {
+            int per = (t + n - 1) / n;
+            if (p <= Gemm.SMALL_N && panels < 2 * per) {
+                rowChunks = Math.min(per, (m + mr - 1) / mr);
+            } else {
+                colChunks = Math.min(per, panels);
+            }
+        }
+        int ld = (panels + colChunks - 1) / colChunks * nr; // the widest chunk, in whole panels
+        float[] pa = null;
+        if (Math.min(p, ld) > Gemm.SMALL_N) { // Gemm.indirect reads A packed for wide chunks, in place otherwise
+            pa = scratch(2, Gemm.packedSize(m, c));
+            Gemm.packAll(w, m, c, pa);
+        }
+        float[] packed = pa;
+        int[] rows = new int[c];
+        for (int q = 0; q < c; q++) {
+            rows[q] = q * ld;
+        }
+        int cc = colChunks;
+        int rc = rowChunks;
+        int rowPanels = (m + mr - 1) / mr;
+        Parallel.forRange(n * cc * rc, 1, (lo, hi) -> {
+            float[] xs = scratch(0, c * ld);
+            for (int u = lo; u < hi; u++) {
+                int i = u / (cc * rc);
+                int ci = u / rc % cc;
+                int ri = u % rc;
+                int j0 = panels * ci / cc * nr;
+                int j1 = Math.min(p, panels * (ci + 1) / cc * nr);
+                int m0 = rowPanels * ri / rc * mr;
+                int m1 = Math.min(m, rowPanels * (ri + 1) / rc * mr);
+                if (j0 >= j1 || m0 >= m1) {
+                    continue;
+                }
+                gatherSubsampled(s, x, i * c * s.h() * s.w(), j0, j1, xs, ld);
+                Gemm.indirect(m1 - m0, c, w, m0 * c, packed, xs, rows, 0, j1 - j0, y, (i * m + m0) * p + j0, p,
+                        true, bias, m0, residual, relu);
+            }
+        });
+    }
+
+    /** xs[q·ld + j − j0] = x[q, oy·s, ox·s] for output pixels j = oy·OW + ox in [j0, j1), every channel q. */
+    private static void gatherSubsampled(Shape s, float[] x, int xOff, int j0, int j1, float[] xs, int ld) {
+        int st = s.stride();
+        int wd = s.w();
+        int ow = s.ow();
+        int plane = s.h() * wd;
+        for (int q = 0; q < s.c(); q++) {
+            int d = q * ld - j0;
+            for (int j = j0, oy = j0 / ow, ox = j0 % ow; j < j1; oy++, ox = 0) {
+                int run = Math.min(ow - ox, j1 - j);
+                int src = xOff + q * plane + oy * st * wd + ox * st;
+                for (int r = 0; r < run; r++, src += st) {
+                    xs[d + j + r] = x[src];
+                }
+                j += run;
+            }
+        }
     }
 
     /**
@@ -472,7 +574,8 @@ public final class Convolution {
             phasePlanes(s, x, xOff, 0, c, xp);
         }
         java.util.Arrays.fill(xp, planes, planes + wq + Gemm.NR, 0f);
-        int[] rows = tapRows(s, wq, plane);
+        int[] rows = TAP_ROWS.computeIfAbsent(new Shape(1, c, h, wd, 1, s.kh(), s.kw(), st, pad),
+                key -> tapRows(key, wq, plane));
         float[] pa = null;
         if (g > Gemm.SMALL_N) {
             pa = scratch(2, Gemm.packedSize(m, k));
@@ -499,6 +602,9 @@ public final class Convolution {
             compact(grid, g, wq, oh, ow, 0, m, bias, residual, relu, y, yOff);
         }
     }
+
+    /** {@link #tapRows} per input geometry (batch and output channels set to 1), made once. */
+    private static final java.util.Map<Shape, int[]> TAP_ROWS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Where each kernel tap (c, ki, kj), row q = (c·kh + ki)·kw + kj of the product's B, starts

@@ -284,6 +284,17 @@ public final class Gemm {
      */
     static void indirect(int m, int k, float[] a, int aOff, float[] pa, float[] b, int[] rows, int g0, int g1,
                          float[] c, int cOff, int ldc) {
+        indirect(m, k, a, aOff, pa, b, rows, g0, g1, c, cOff, ldc, false, null, 0, null, false);
+    }
+
+    /**
+     * As above; with {@code epilogue}, each value of C gets Convolution's epilogue as its last
+     * depth block is stored ({@link GemmVectorKernel#storeTileEpilogue}: + bias[biasOff + row], + the
+     * residual at C's own index, ReLU), so C is written once.
+     */
+    static void indirect(int m, int k, float[] a, int aOff, float[] pa, float[] b, int[] rows, int g0, int g1,
+                         float[] c, int cOff, int ldc, boolean epilogue, float[] bias, int biasOff,
+                         float[] residual, boolean relu) {
         int kc0 = ceilDiv(k, ceilDiv(k, KC));
         int mp = roundUp(m, MR);
         Buffers buf = BUFFERS.get();
@@ -307,7 +318,13 @@ public final class Gemm {
                         GemmVectorKernel.kernelRows(kc, a, r0, r0 + Math.min(k, last), r0 + Math.min(2 * k, last),
                                 r0 + Math.min(3 * k, last), r0 + Math.min(4 * k, last), r0 + Math.min(5 * k, last),
                                 pb, q * kc * NR, tile);
-                        GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + j, ldc, mr, Math.min(NR, g1 - j), pc > 0);
+                        if (epilogue && pc + kc >= k) {
+                            GemmVectorKernel.storeTileEpilogue(tile, c, cOff + ir * ldc + j, ldc, mr,
+                                    Math.min(NR, g1 - j), pc > 0, bias, biasOff + ir, residual, relu);
+                        } else {
+                            GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + j, ldc, mr, Math.min(NR, g1 - j),
+                                    pc > 0);
+                        }
                     }
                 }
             }
@@ -327,7 +344,13 @@ public final class Gemm {
                 GemmVectorKernel.packRows(kc, b, rows, pc, j, pb, 0);
                 for (int ir = 0; ir < m; ir += MR) {
                     GemmVectorKernel.kernel(kc, pa, blk + ir * kc, pb, 0, tile);
-                    GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + j, ldc, Math.min(MR, m - ir), nr, pc > 0);
+                    if (epilogue && pc + kc >= k) {
+                        GemmVectorKernel.storeTileEpilogue(tile, c, cOff + ir * ldc + j, ldc, Math.min(MR, m - ir),
+                                nr, pc > 0, bias, biasOff + ir, residual, relu);
+                    } else {
+                        GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + j, ldc, Math.min(MR, m - ir), nr,
+                                pc > 0);
+                    }
                 }
             }
         }

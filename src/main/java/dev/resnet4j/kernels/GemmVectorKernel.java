@@ -137,6 +137,48 @@ final class GemmVectorKernel {
         }
     }
 
+    /**
+     * As {@link #storeTile}, then Convolution's epilogue on each stored value:
+     * {@code v + bias[bi + r]}, plus the residual at the same place in its array, then ReLU
+     * (bias and residual may be null). The same operations in the same order as the separate
+     * epilogue pass, so the same bits, without writing and re-reading C.
+     */
+    static void storeTileEpilogue(float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean add,
+                                  float[] bias, int bi, float[] residual, boolean relu) {
+        for (int r = 0, t = 0; r < mr; r++, t += NR, ci += ldc) {
+            float b = bias == null ? 0f : bias[bi + r];
+            if (nr == NR) {
+                FloatVector v0 = FloatVector.fromArray(S, tile, t);
+                FloatVector v1 = FloatVector.fromArray(S, tile, t + L);
+                if (add) {
+                    v0 = v0.add(FloatVector.fromArray(S, c, ci));
+                    v1 = v1.add(FloatVector.fromArray(S, c, ci + L));
+                }
+                v0 = v0.add(b);
+                v1 = v1.add(b);
+                if (residual != null) {
+                    v0 = v0.add(FloatVector.fromArray(S, residual, ci));
+                    v1 = v1.add(FloatVector.fromArray(S, residual, ci + L));
+                }
+                if (relu) {
+                    v0 = v0.max(0f);
+                    v1 = v1.max(0f);
+                }
+                v0.intoArray(c, ci);
+                v1.intoArray(c, ci + L);
+                continue;
+            }
+            for (int j = 0; j < nr; j++) {
+                float v = add ? c[ci + j] + tile[t + j] : tile[t + j];
+                v += b;
+                if (residual != null) {
+                    v += residual[ci + j];
+                }
+                c[ci + j] = relu ? Math.max(v, 0f) : v;
+            }
+        }
+    }
+
     /** Pixels per tile of {@link #kernelPixels}. */
     static final int PR = 7;
 

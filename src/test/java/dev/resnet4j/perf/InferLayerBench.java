@@ -19,7 +19,9 @@ import java.util.Random;
  * Per-layer wall time of ResNet-18's folded eval forward at 3×224×224, replaying the same
  * kernel calls as {@code FoldedInference} (convolutions with bias, residual and ReLU fused;
  * the stem and the max-pool in one pass, as ConvMaxPool runs them; the head is left out, it is under 1 %), Winograd where the plan would use it
- * ({@code -Dresnet4j.winograd=off} to compare).
+ * ({@code -Dresnet4j.winograd=off} to compare). Each convolution writes into its own buffer,
+ * allocated once, as FoldedInference reuses its buffers (a fresh array per call would put
+ * its zeroing and page faults into the layer's time: ~1 ms a layer at batch 16).
  * Args: batch, iterations, threads. Prints the median per layer and the total, with the
  * process CPU time per iteration.
  */
@@ -27,7 +29,8 @@ public final class InferLayerBench {
     private InferLayerBench() {
     }
 
-    private record Conv(String name, Convolution.Shape s, float[] w, float[] b, int tile, float[] u, float[] wp) {
+    private record Conv(String name, Convolution.Shape s, float[] w, float[] b, int tile, float[] u, float[] wp,
+                        float[] out) {
     }
 
     public static void main(String[] args) {
@@ -66,19 +69,21 @@ public final class InferLayerBench {
             c = out;
             h = oh;
         }
+        float[] p = new float[n * 64 * 56 * 56];
+        float[] stemOut = new float[n * 64 * 112 * 112];
         for (int it = 0; it < warmup + iters; it++) {
             boolean rec = it >= warmup;
             long c0 = cpuNanos();
             long t0 = now();
-            float[] p = new float[n * 64 * 56 * 56];
             long t = now();
             float[] a;
             if (ConvMaxPool.forward(stem.s, x, stem.w, stem.b, true, 3, 2, 1, p)) {
                 note(times, stem.name + " + maxpool", t, rec); // as FoldedInference runs them: fused
             } else {
-                a = run(stem, x, null, true, times, rec);
+                Convolution.forward(stem.s, x, stem.w, stem.b, null, true, stemOut);
+                note(times, stem.name, t, rec);
                 t = now();
-                Pooling.maxPool(a, n * 64, 112, 112, 3, 2, 1, p);
+                Pooling.maxPool(stemOut, n * 64, 112, 112, 3, 2, 1, p);
                 note(times, "maxpool 3x3/2", t, rec);
             }
             a = p;
@@ -106,8 +111,8 @@ public final class InferLayerBench {
 
     private static float[] run(Conv cv, float[] x, float[] res, boolean relu, Map<String, List<Double>> times,
                                boolean rec) {
+        float[] y = cv.out; // reused, as FoldedInference reuses its buffers: no page faults in the timing
         long t = now();
-        float[] y = new float[cv.s.n() * cv.s.outC() * cv.s.oh() * cv.s.ow()];
         if (cv.tile != 0) {
             Winograd.forward(cv.tile, cv.s, x, cv.u, cv.b, res, relu, y);
         } else if (cv.wp != null) {
@@ -134,10 +139,14 @@ public final class InferLayerBench {
         }
         int tile = Winograd.tileFor(s);
         if (PackedConv.applies(s, tile)) { // as FoldedInference decides
-            return new Conv(name, s, w, rand(r, out), 0, null, PackedConv.pack(w, out, c, k * k));
+            return new Conv(name, s, w, rand(r, out), 0, null, PackedConv.pack(w, out, c, k * k), output(s));
         }
         return new Conv(name, s, w, rand(r, out), tile, tile == 0 ? null : Winograd.transformWeights(tile, w, out, c),
-                null);
+                null, output(s));
+    }
+
+    private static float[] output(Convolution.Shape s) {
+        return new float[s.n() * s.outC() * s.oh() * s.ow()];
     }
 
     private static float[] rand(Random r, int size) {
