@@ -51,8 +51,24 @@ public final class Winograd {
     /** Columns a block has at least when its transformed weights do not fit the block's budget. */
     static final int MIN_COLUMNS = Integer.getInteger("resnet4j.winograd.columns", 128);
 
-    /** Bytes of V and M together that a block of tiles aims at (a share of a 1 MB L2). */
-    static final long BLOCK_BYTES = Long.getLong("resnet4j.winograd.blockKB", 1024) << 10;
+    /**
+     * Bytes of V and M together that a block of tiles aims at. Measured, not derived: at 1 MB
+     * (V and M in a 1 MB L2) layer1's blocks were 32 tiles, and every block pays a fixed cost
+     * (reading all of U, filling the phase planes' edge rows, the calls): 4 MB made layer1 5 %
+     * faster at batch 16 (224 tiles a block) and layer2 4 % (96), and layer3 is no different;
+     * 8 MB made layer2 12 % slower ({@code WinogradBlockBench}, 2 threads, one JVM).
+     * Tests and benchmarks set it.
+     */
+    static long BLOCK_BYTES = Long.getLong("resnet4j.winograd.blockKB", 4096) << 10;
+
+    /**
+     * Blocks each worker gets at least when U is within the budget and the tiles make blocks
+     * of two panels or more: layer1 at batch 1 (196 tiles) runs as 4 blocks of 64, 8–16 %
+     * faster than one block whose phases the workers split (with a barrier between them), and
+     * than 7 blocks of 32. Layer2 at batch 1 (49 tiles) stays one block: two of 32 and 17
+     * were 18 % slower. Tests and benchmarks set it.
+     */
+    static int BLOCKS_PER_WORKER = Integer.getInteger("resnet4j.winograd.blocksPerWorker", 2);
 
     /**
      * Below this many output pixels (counted over the tiles, so including the cut-off edges)
@@ -199,9 +215,11 @@ public final class Winograd {
      * row ({@code i·tiles + tr·tx + tc}); a block may start and end in the middle of a tile
      * row. Each block is a multiple of the GEMM's panel width (a last, shorter one aside), so
      * the products waste no columns, and its V and M (α²·(C + outC)·4 bytes a column) aim at
-     * {@link #BLOCK_BYTES}, to stay in L2 between the transforms and the products; but at
-     * least {@link #MIN_COLUMNS} columns when the transformed weights are large, which every
-     * block reads again. The count is rounded up to a multiple of the workers.
+     * {@link #BLOCK_BYTES}; but at least {@link #MIN_COLUMNS} columns when the transformed
+     * weights are larger than that, since every block reads them again; and, when they are
+     * not, at least {@link #BLOCKS_PER_WORKER} blocks a worker of at least two panels each. The
+     * count is rounded up to a multiple of the workers, and the blocks' ends to the nearest
+     * panel, so that each worker's share of the tiles is even to a panel.
      */
     static int[][] blocks(Plan p, int n, int threads) {
         long total = (long) n * p.tiles;
@@ -213,17 +231,26 @@ public final class Winograd {
             cols = Math.max(cols, MIN_COLUMNS);
         }
         int count = (int) Math.max(1, (total + cols - 1) / cols);
+        if (threads > 1 && weights <= BLOCK_BYTES) {
+            // small transformed weights, cheap to read again: more blocks, so that the workers share the tiles evenly
+            count = (int) Math.max(count, Math.min((long) BLOCKS_PER_WORKER * threads, total / (2L * nr)));
+        }
         if (count > 1 && count % threads != 0) {
             count += threads - count % threads;
         }
-        long per = (total + count - 1) / count;
-        per = Math.min(total, (per + nr - 1) / nr * nr);
-        count = (int) ((total + per - 1) / per);
-        int[][] b = new int[count][];
-        for (int q = 0; q < count; q++) {
-            b[q] = new int[]{(int) (q * per), (int) Math.min(total, (q + 1) * per)};
+        // block q ends at q/count of the tiles, rounded to the nearest panel: blocks of whole
+        // panels (the last aside) that still split evenly among the workers (at batch 1,
+        // layer1's 196 tiles as 64, 32, 64, 36: 96 and 100 a worker, not 128 and 68)
+        java.util.List<int[]> b = new java.util.ArrayList<>();
+        long start = 0;
+        for (int q = 1; q <= count; q++) {
+            long end = q == count ? total : Math.min(total, (total * q / count + nr / 2) / nr * nr);
+            if (end > start) {
+                b.add(new int[]{(int) start, (int) end});
+                start = end;
+            }
         }
-        return b;
+        return b.toArray(new int[0][]);
     }
 
     /** Sizes derived from the tile and the shape. */

@@ -128,7 +128,8 @@ class WinogradTest {
      * ({@link Winograd#GATHER}) against the window-by-window copy, and the vector
      * (de)interleaves of the phase planes and output rows ({@link Winograd#INTERLEAVE}, on by
      * default on JDK 25+) against plain loops; over both layouts, map sizes that cut tiles,
-     * batches that cut blocks inside images, both tile sizes, 1 and 2 threads.
+     * batches that cut blocks inside images, both tile sizes, 1 and 2 threads; and the default
+     * blocks against blocks of one panel (how the tiles are cut into blocks changes no bit).
      */
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
@@ -138,6 +139,8 @@ class WinogradTest {
         Random rnd = new Random(77);
         boolean gather = Winograd.GATHER;
         boolean interleave = Winograd.INTERLEAVE;
+        long budget = Winograd.BLOCK_BYTES;
+        int perWorker = Winograd.BLOCKS_PER_WORKER;
         int[] layouts = new int[2];
         try {
             for (int m : new int[]{2, 4}) {
@@ -150,17 +153,22 @@ class WinogradTest {
                         float[] u = Winograd.transformWeights(m, random(rnd, s.outC() * s.c() * 9), s.outC(), s.c());
                         float[] bias = random(rnd, s.outC());
                         float[] residual = random(rnd, n * s.outC() * s.h() * s.w());
-                        float[][] y = new float[4][residual.length];
-                        for (int v = 0; v < 4; v++) {
+                        float[][] y = new float[6][residual.length];
+                        for (int v = 0; v < 6; v++) {
+                            // v = 4, 5: a 16 KB block budget, so blocks of one panel that cut tile rows and
+                            // images, and no extra blocks per worker
                             Winograd.GATHER = (v & 1) != 0;
                             Winograd.INTERLEAVE = (v & 2) != 0;
+                            Winograd.BLOCK_BYTES = v >= 4 ? 16 << 10 : budget;
+                            Winograd.BLOCKS_PER_WORKER = v >= 4 ? 0 : perWorker;
                             Winograd.forward(m, s, x, u, bias, residual, true, y[v]);
                         }
-                        for (int v = 1; v < 4; v++) {
+                        for (int v = 1; v < 6; v++) {
                             for (int j = 0; j < y[0].length; j++) {
                                 assertEquals(Float.floatToRawIntBits(y[0][j]), Float.floatToRawIntBits(y[v][j]),
                                         "F(" + m + ",3) n=" + n + " " + java.util.Arrays.toString(t) + " gather="
-                                                + ((v & 1) != 0) + " interleave=" + ((v & 2) != 0) + " y[" + j + "]");
+                                                + ((v & 1) != 0) + " interleave=" + ((v & 2) != 0) + " small blocks="
+                                                + (v >= 4) + " y[" + j + "]");
                             }
                         }
                     }
@@ -169,6 +177,8 @@ class WinogradTest {
         } finally {
             Winograd.GATHER = gather;
             Winograd.INTERLEAVE = interleave;
+            Winograd.BLOCK_BYTES = budget;
+            Winograd.BLOCKS_PER_WORKER = perWorker;
         }
         assertTrue(layouts[0] >= 4 && layouts[1] >= 12, "layouts covered: " + java.util.Arrays.toString(layouts));
     }

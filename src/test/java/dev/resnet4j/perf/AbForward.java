@@ -12,6 +12,7 @@ import java.util.Arrays;
  * burst of load on the shared machine hits both alike (separate processes minutes apart differ
  * by up to 30 % here for the same build). Prints min, lower quartile and median per build.
  * Args: comma-separated class directories (e.g. two {@code -Dbuild.dir} builds' {@code classes}),
+ * each optionally followed by {@code ;key=value} system properties for that build alone,
  * threads, batch, timed iterations (a third as many warm-up ones first, at least 10).
  */
 public final class AbForward {
@@ -27,8 +28,26 @@ public final class AbForward {
         Object[] runners = new Object[dirs.length];
         Method[] run = new Method[dirs.length];
         for (int d = 0; d < dirs.length; d++) {
-            ClassLoader cl = new URLClassLoader(new URL[]{Path.of(dirs[d]).toUri().toURL(), runner},
+            // DIR;key=value;…: system properties this build's kernel classes read when they
+            // initialise (forced here, while they are set), e.g. a switch's old setting
+            String[] spec = dirs[d].split(";");
+            ClassLoader cl = new URLClassLoader(new URL[]{Path.of(spec[0]).toUri().toURL(), runner},
                     ClassLoader.getPlatformClassLoader());
+            for (int q = 1; q < spec.length; q++) {
+                String[] kv = spec[q].split("=", 2);
+                System.setProperty(kv[0], kv[1]);
+            }
+            for (String k : new String[]{"kernels.Gemm", "kernels.Convolution", "kernels.Winograd", "kernels.PackedConv",
+                "kernels.ConvMaxPool", "tensor.Parallel"}) {
+                try {
+                    Class.forName("dev.resnet4j." + k, true, cl);
+                } catch (ClassNotFoundException e) {
+                    // an older build without it
+                }
+            }
+            for (int q = 1; q < spec.length; q++) {
+                System.clearProperty(spec[q].split("=", 2)[0]);
+            }
             Class<?> c = Class.forName(AbRunner.class.getName(), true, cl);
             runners[d] = c.getConstructor(int.class, int.class).newInstance(threads, batch);
             run[d] = c.getMethod("run");
