@@ -179,6 +179,26 @@ final class GemmVectorKernel {
         }
     }
 
+    /** Lanes a {@link #gatherColumns} call fills: its gather's offsets are [0, stride, 2·stride, …). */
+    static int[] gatherOffsets(int stride) {
+        int[] o = new int[L];
+        for (int k = 0; k < L; k++) {
+            o[k] = k * stride;
+        }
+        return o;
+    }
+
+    /**
+     * One image row to channels last: {@code xh[d + ix·c + k] = x[src + ix + k·stride]} for
+     * ix in [0, w) and k in [0, L), a gather of L channels (offsets from {@link #gatherOffsets})
+     * and one vector store per pixel.
+     */
+    static void gatherColumns(float[] x, int src, int w, int[] offsets, float[] xh, int d, int c) {
+        for (int ix = 0; ix < w; ix++) {
+            FloatVector.fromArray(S, x, src + ix, offsets, 0).intoArray(xh, d + ix * c);
+        }
+    }
+
     /** Pixels per tile of {@link #kernelPixels}. */
     static final int PR = 7;
 

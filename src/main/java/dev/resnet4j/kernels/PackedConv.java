@@ -50,6 +50,13 @@ public final class PackedConv {
     static boolean FUSED_ROWS = !"false".equals(System.getProperty("resnet4j.conv.fusedRows"));
 
     /**
+     * Whether {@link #channelsLast} gathers a vector's worth of channels per pixel (when the
+     * channels are a multiple of the vector's lanes) rather than copying value by value;
+     * {@code -Dresnet4j.conv.gather=false}, tests flip it.
+     */
+    static boolean GATHER = !"false".equals(System.getProperty("resnet4j.conv.gather"));
+
+    /**
      * Whether {@link #forward} suits this shape, given the Winograd tile the plan would use
      * otherwise ({@link Winograd#tileFor}, 0 for none). Measured with {@code PackedConvBench}
      * (2 threads, interleaved, each convolution's weights coming from memory as in a network),
@@ -287,6 +294,8 @@ public final class PackedConv {
         int w = s.w();
         int pad = s.pad();
         int wpd = w + 2 * pad;
+        int[] offsets = GATHER && Gemm.vectorInUse() && c % GemmVectorKernel.L == 0
+                ? GemmVectorKernel.gatherOffsets(h * w) : null;
         for (int r = r0; r < r1; r++) {
             int row = r * wpd * c;
             int iy = r - pad;
@@ -296,6 +305,13 @@ public final class PackedConv {
             }
             java.util.Arrays.fill(xh, row, row + pad * c, 0f);
             java.util.Arrays.fill(xh, row + (pad + w) * c, row + wpd * c, 0f);
+            if (offsets != null) {
+                // a vector's worth of channels at a time, gathered
+                for (int c0 = 0; c0 < c; c0 += offsets.length) {
+                    GemmVectorKernel.gatherColumns(x, xOff + (c0 * h + iy) * w, w, offsets, xh, row + pad * c + c0, c);
+                }
+                continue;
+            }
             // blocks of 16 channels: their 16 source rows stay in L1 while each pixel's 16
             // values are written in a run
             for (int c0 = 0; c0 < c; c0 += 16) {

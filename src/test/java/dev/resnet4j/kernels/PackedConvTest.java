@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (so that the last panel is partial and the panel-ahead touches run), pixel counts that leave
  * the last tile short, 1 to 3 images on 1 to 3 threads, with and without bias, residual and
  * ReLU; the touches ahead change nothing, bit for bit, and neither does running a 3-row
- * kernel's rows in one call.
+ * kernel's rows in one call or gathering the channels-last copy.
  */
 class PackedConvTest {
     private static final int DEFAULT_THREADS = Parallel.threads();
@@ -30,6 +30,7 @@ class PackedConvTest {
         Parallel.setThreads(DEFAULT_THREADS);
         PackedConv.PREFETCH = true;
         PackedConv.FUSED_ROWS = true;
+        PackedConv.GATHER = true;
     }
 
     @ParameterizedTest
@@ -79,6 +80,14 @@ class PackedConvTest {
                     for (int j = 0; j < out; j++) {
                         assertEquals(Float.floatToRawIntBits(rows[j]), Float.floatToRawIntBits(y[j]),
                                 what + " y[" + j + "] with 3-row kernels in one call and row by row");
+                    }
+                    float[] copied = new float[out];
+                    PackedConv.GATHER = false;
+                    PackedConv.forward(s, x, wp, full ? bias : null, full ? residual : null, full, copied);
+                    PackedConv.GATHER = true;
+                    for (int j = 0; j < out; j++) {
+                        assertEquals(Float.floatToRawIntBits(copied[j]), Float.floatToRawIntBits(y[j]),
+                                what + " y[" + j + "] with the channels-last copy gathered and value by value");
                     }
                 }
             }
