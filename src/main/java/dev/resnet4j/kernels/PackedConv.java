@@ -118,7 +118,8 @@ public final class PackedConv {
      */
     public static void forward(Convolution.Shape s, float[] x, float[] wp, float[] bias, float[] residual,
                                boolean relu, float[] y) {
-        Geometry g = new Geometry(s);
+        Geometry g = GEOMETRIES.computeIfAbsent(new Convolution.Shape(1, s.c(), s.h(), s.w(), s.outC(), s.kh(), s.kw(),
+                s.stride(), s.pad()), Geometry::new);
         int inSize = s.c() * s.h() * s.w();
         int outSize = s.outC() * g.pixels;
         int xhSize = g.hp * g.wpd * s.c();
@@ -143,7 +144,11 @@ public final class PackedConv {
         });
     }
 
-    /** Sizes and offsets derived from the shape. */
+    /** {@link Geometry} per shape (batch set to 1), made once: its pixel offsets cost ~3 % of a call to build. */
+    private static final java.util.Map<Convolution.Shape, Geometry> GEOMETRIES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Sizes and offsets derived from the shape (all but the batch). */
     private static final class Geometry {
         final Convolution.Shape s;
         final int hp;
