@@ -179,7 +179,7 @@ final class GemmVectorKernel {
         }
     }
 
-    /** Lanes a {@link #gatherColumns} call fills: its gather's offsets are [0, stride, 2·stride, …). */
+    /** The offsets {@link #gatherColumns} gathers at: L channels, planes of {@code stride} floats apart. */
     static int[] gatherOffsets(int stride) {
         int[] o = new int[L];
         for (int k = 0; k < L; k++) {
@@ -283,125 +283,6 @@ final class GemmVectorKernel {
         c61.intoArray(tile, ti + 6 * NR + L);
         tile[ti + PR * NR] = sink;
     }
-    /**
-     * {@link #kernelPixels} over the three kernel rows of a 3-row kernel in one call: three
-     * loops of c steps one after another (pixel inputs at {@code x[r0 + pr + q]}, then
-     * {@code r1}, then {@code r2}; weights at {@code wp[wi + (k·c + q)·NR ..]}), the sums kept in
-     * registers from one to the next, then stored once, not loaded and stored again between
-     * rows. The same operations in the same order as three calls: the same bits. Three loops
-     * written out rather than nested, for JDK 17 (see kernelPixels).
-     */
-    static void kernelPixels3(int c, int r0, int r1, int r2, float[] x, int p0, int p1, int p2, int p3, int p4,
-                              int p5, int p6, float[] wp, int wi, float[] pf, int pfOff, int pfStep, float[] tile,
-                              int ti) {
-        float sink = 0f;
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61;
-        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = FloatVector.zero(S);
-        int w1 = wi + c * NR;
-        int w2 = w1 + c * NR;
-        int f1 = pfOff + c * pfStep;
-        int f2 = f1 + c * pfStep;
-        for (int q = 0; q < c; q++) {
-            int bp = wi + q * NR;
-            int xq = r0 + q;
-            sink += pf[pfOff + q * pfStep];
-            FloatVector b0 = FloatVector.fromArray(S, wp, bp);
-            FloatVector b1 = FloatVector.fromArray(S, wp, bp + L);
-            FloatVector av = FloatVector.broadcast(S, x[xq + p0]);
-            c00 = av.fma(b0, c00);
-            c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, x[xq + p1]);
-            c10 = av.fma(b0, c10);
-            c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, x[xq + p2]);
-            c20 = av.fma(b0, c20);
-            c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, x[xq + p3]);
-            c30 = av.fma(b0, c30);
-            c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, x[xq + p4]);
-            c40 = av.fma(b0, c40);
-            c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, x[xq + p5]);
-            c50 = av.fma(b0, c50);
-            c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, x[xq + p6]);
-            c60 = av.fma(b0, c60);
-            c61 = av.fma(b1, c61);
-        }
-        for (int q = 0; q < c; q++) {
-            int bp = w1 + q * NR;
-            int xq = r1 + q;
-            sink += pf[f1 + q * pfStep];
-            FloatVector b0 = FloatVector.fromArray(S, wp, bp);
-            FloatVector b1 = FloatVector.fromArray(S, wp, bp + L);
-            FloatVector av = FloatVector.broadcast(S, x[xq + p0]);
-            c00 = av.fma(b0, c00);
-            c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, x[xq + p1]);
-            c10 = av.fma(b0, c10);
-            c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, x[xq + p2]);
-            c20 = av.fma(b0, c20);
-            c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, x[xq + p3]);
-            c30 = av.fma(b0, c30);
-            c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, x[xq + p4]);
-            c40 = av.fma(b0, c40);
-            c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, x[xq + p5]);
-            c50 = av.fma(b0, c50);
-            c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, x[xq + p6]);
-            c60 = av.fma(b0, c60);
-            c61 = av.fma(b1, c61);
-        }
-        for (int q = 0; q < c; q++) {
-            int bp = w2 + q * NR;
-            int xq = r2 + q;
-            sink += pf[f2 + q * pfStep];
-            FloatVector b0 = FloatVector.fromArray(S, wp, bp);
-            FloatVector b1 = FloatVector.fromArray(S, wp, bp + L);
-            FloatVector av = FloatVector.broadcast(S, x[xq + p0]);
-            c00 = av.fma(b0, c00);
-            c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, x[xq + p1]);
-            c10 = av.fma(b0, c10);
-            c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, x[xq + p2]);
-            c20 = av.fma(b0, c20);
-            c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, x[xq + p3]);
-            c30 = av.fma(b0, c30);
-            c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, x[xq + p4]);
-            c40 = av.fma(b0, c40);
-            c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, x[xq + p5]);
-            c50 = av.fma(b0, c50);
-            c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, x[xq + p6]);
-            c60 = av.fma(b0, c60);
-            c61 = av.fma(b1, c61);
-        }
-        c00.intoArray(tile, ti);
-        c01.intoArray(tile, ti + L);
-        c10.intoArray(tile, ti + NR);
-        c11.intoArray(tile, ti + NR + L);
-        c20.intoArray(tile, ti + 2 * NR);
-        c21.intoArray(tile, ti + 2 * NR + L);
-        c30.intoArray(tile, ti + 3 * NR);
-        c31.intoArray(tile, ti + 3 * NR + L);
-        c40.intoArray(tile, ti + 4 * NR);
-        c41.intoArray(tile, ti + 4 * NR + L);
-        c50.intoArray(tile, ti + 5 * NR);
-        c51.intoArray(tile, ti + 5 * NR + L);
-        c60.intoArray(tile, ti + 6 * NR);
-        c61.intoArray(tile, ti + 6 * NR + L);
-        tile[ti + PR * NR] = sink;
-    }
-
     /**
      * Σ a[ai + q]·b[bi + q] over q in [0, k), in the order of {@link Gemm#dotPlain}: four
      * vector accumulators take the products q < k − k mod 4L in turn (fused multiply-adds),

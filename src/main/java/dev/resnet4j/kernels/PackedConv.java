@@ -43,13 +43,6 @@ public final class PackedConv {
     static boolean PREFETCH = !"false".equals(System.getProperty("resnet4j.conv.prefetch"));
 
     /**
-     * Whether a 3-row kernel's rows run in one kernel call a tile ({@link
-     * GemmVectorKernel#kernelPixels3}) rather than one call a row with the sums stored and
-     * reloaded between them; {@code -Dresnet4j.conv.fusedRows=false}, tests flip it.
-     */
-    static boolean FUSED_ROWS = !"false".equals(System.getProperty("resnet4j.conv.fusedRows"));
-
-    /**
      * Whether {@link #channelsLast} gathers a vector's worth of channels per pixel (when the
      * channels are a multiple of the vector's lanes) rather than copying value by value;
      * {@code -Dresnet4j.conv.gather=false}, tests flip it.
@@ -230,64 +223,30 @@ public final class PackedConv {
         for (int j = lo; j < hi; j++) {
             int o0 = j * nr;
             int on = Math.min(nr, g.s.outC() - o0);
-            if (rows == 3 && FUSED_ROWS) {
-                // the three kernel rows in one call a tile (same sums, same order); the next
-                // panel touched meanwhile, spread over the tiles after the first
-                int wi = j * rows * chunk;
-                int panel = rows * chunk;
-                boolean ahead = PREFETCH && count > 1 && j + 1 < hi;
+            for (int ki = 0; ki < rows; ki++) {
+                int wi = (j * rows + ki) * chunk;
+                // while tiles 1.. read this chunk from L2, touch the next one's cache lines,
+                // spread over them, so that it streams in from memory meanwhile
+                boolean ahead = PREFETCH && count > 1 && (ki + 1 < rows || j + 1 < hi);
                 int step = ahead ? (chunk + (count - 1) * run - 1) / ((count - 1) * run) : 0;
                 for (int t = 0; t < count; t++) {
                     int p0 = t * PR;
                     int pfOff = wi;
                     int pfStep = 0;
-                    long start = (long) (t - 1) * rows * run * step;
-                    if (ahead && t > 0 && start + (long) (rows * run - 1) * step < panel) {
-                        pfOff = wi + panel + (int) start;
+                    long start = (long) (t - 1) * run * step;
+                    if (ahead && t > 0 && start + (long) (run - 1) * step < chunk) {
+                        pfOff = wi + chunk + (int) start;
                         pfStep = step;
                     }
-                    GemmVectorKernel.kernelPixels3(run, g.rowAt[0], g.rowAt[1], g.rowAt[2], xh, at[p0], at[p0 + 1],
-                            at[p0 + 2], at[p0 + 3], at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, wp, pfOff, pfStep,
-                            tiles, t * tileSize);
+                    GemmVectorKernel.kernelPixels(run, g.rowAt[ki], xh, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3],
+                            at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, wp, pfOff, pfStep, tiles, t * tileSize,
+                            ki > 0);
                 }
-            } else {
-                rowByRow(g, xh, wp, j, hi, tiles);
             }
             for (int t = 0; t < count; t++) {
                 int p0 = t * PR;
                 store(tiles, t * tileSize, Math.min(PR, g.pixels - p0), on, o0, p0, g.pixels, bias, residual, relu,
                         y, yOff);
-            }
-        }
-    }
-
-    /** Panel j's tiles kernel row by kernel row, the sums carried in {@code tiles} ({@link #panels}). */
-    private static void rowByRow(Geometry g, float[] xh, float[] wp, int j, int hi, float[] tiles) {
-        int nr = Gemm.NR;
-        int tileSize = PR * nr + 1;
-        int run = g.run;
-        int rows = g.rowAt.length;
-        int chunk = run * nr;
-        int count = g.tiles;
-        int[] at = g.at;
-        for (int ki = 0; ki < rows; ki++) {
-            int wi = (j * rows + ki) * chunk;
-            // while tiles 1.. read this chunk from L2, touch the next one's cache lines,
-            // spread over them, so that it streams in from memory meanwhile
-            boolean ahead = PREFETCH && count > 1 && (ki + 1 < rows || j + 1 < hi);
-            int step = ahead ? (chunk + (count - 1) * run - 1) / ((count - 1) * run) : 0;
-            for (int t = 0; t < count; t++) {
-                int p0 = t * PR;
-                int pfOff = wi;
-                int pfStep = 0;
-                long start = (long) (t - 1) * run * step;
-                if (ahead && t > 0 && start + (long) (run - 1) * step < chunk) {
-                    pfOff = wi + chunk + (int) start;
-                    pfStep = step;
-                }
-                GemmVectorKernel.kernelPixels(run, g.rowAt[ki], xh, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3],
-                        at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, wp, pfOff, pfStep, tiles, t * tileSize,
-                        ki > 0);
             }
         }
     }

@@ -8,19 +8,18 @@ import java.util.Random;
 /**
  * {@link PackedConv} against the path the plan would take otherwise (Winograd where it
  * applies, else {@link Convolution}), interleaved in one JVM, with several copies of the
- * weights used in turn so that they come from memory as in a network; and PackedConv kernel row
- * by kernel row (or, {@code -Dvariant=no-prefetch|no-gather}, without its touches ahead, or
- * with the channels-last copy value by value). Args: iterations, threads; {@code -Dbatch=N}, {@code -Dshapes=...}.
+ * weights used in turn so that they come from memory as in a network; and PackedConv without
+ * its touches ahead (or, {@code -Dvariant=no-gather}, with the channels-last copy value by value). Args: iterations, threads; {@code -Dbatch=N}, {@code -Dshapes=...}.
  */
 public final class PackedConvBench {
     private PackedConvBench() {
     }
 
     /**
-     * The third column: kernel row by kernel row (default), without the touches ahead
-     * ({@code -Dvariant=no-prefetch}) or with the channels-last copy value by value ({@code no-gather}).
+     * The third column: without the touches ahead ({@code -Dvariant=no-prefetch}, the default)
+     * or with the channels-last copy value by value ({@code no-gather}).
      */
-    private static final String VARIANT = System.getProperty("variant", "row by row");
+    private static final String VARIANT = System.getProperty("variant", "no-prefetch");
 
     public static void main(String[] args) {
         int iters = args.length > 0 ? Integer.parseInt(args[0]) : 200;
@@ -73,12 +72,10 @@ public final class PackedConvBench {
                 }
                 long t1 = System.nanoTime();
                 PackedConv.PREFETCH = true;
-                PackedConv.FUSED_ROWS = true;
                 PackedConv.GATHER = true;
                 PackedConv.forward(s, x, wps[q], b, res, true, y1);
                 long t2 = System.nanoTime();
                 PackedConv.PREFETCH = !VARIANT.equals("no-prefetch");
-                PackedConv.FUSED_ROWS = !VARIANT.equals("row by row");
                 PackedConv.GATHER = !VARIANT.equals("no-gather");
                 PackedConv.forward(s, x, wps[(q + 1) % copies], b, res, true, y1);
                 long t3 = System.nanoTime();

@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kernels 1×1 to 7×7, strides 1–3, padding, output channel counts on both sides of a panel
  * (so that the last panel is partial and the panel-ahead touches run), pixel counts that leave
  * the last tile short, 1 to 3 images on 1 to 3 threads, with and without bias, residual and
- * ReLU; the touches ahead change nothing, bit for bit, and neither does running a 3-row
- * kernel's rows in one call or gathering the channels-last copy.
+ * ReLU; the touches ahead change nothing, bit for bit, and neither does gathering the
+ * channels-last copy.
  */
 class PackedConvTest {
     private static final int DEFAULT_THREADS = Parallel.threads();
@@ -29,7 +29,6 @@ class PackedConvTest {
     void restore() {
         Parallel.setThreads(DEFAULT_THREADS);
         PackedConv.PREFETCH = true;
-        PackedConv.FUSED_ROWS = true;
         PackedConv.GATHER = true;
     }
 
@@ -71,15 +70,6 @@ class PackedConvTest {
                     for (int j = 0; j < out; j++) {
                         assertEquals(Float.floatToRawIntBits(plain[j]), Float.floatToRawIntBits(y[j]),
                                 what + " y[" + j + "] with and without the touches ahead");
-                    }
-                    float[] rows = new float[out];
-                    PackedConv.PREFETCH = true;
-                    PackedConv.FUSED_ROWS = false;
-                    PackedConv.forward(s, x, wp, full ? bias : null, full ? residual : null, full, rows);
-                    PackedConv.FUSED_ROWS = true;
-                    for (int j = 0; j < out; j++) {
-                        assertEquals(Float.floatToRawIntBits(rows[j]), Float.floatToRawIntBits(y[j]),
-                                what + " y[" + j + "] with 3-row kernels in one call and row by row");
                     }
                     float[] copied = new float[out];
                     PackedConv.GATHER = false;
