@@ -2,9 +2,7 @@ package dev.resnet4j.kernels;
 
 import dev.resnet4j.tensor.Parallel;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -32,30 +30,11 @@ public final class StemBandBench {
         for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() - 0.5f;
         for (int i = 0; i < w.length; i++) w[i] = (r.nextFloat() - 0.5f) * 0.1f;
         float[] y = new float[n * 64 * 56 * 56];
-        List<List<Double>> t = new ArrayList<>();
-        for (long k : kb) {
-            t.add(new ArrayList<>());
-        }
-        for (int it = 0; it < iters + 5; it++) {
-            for (int v = 0; v < kb.length; v++) {
-                int q = (it + v) % kb.length;
-                ConvMaxPool.bandBytes = kb[q] << 10;
-                long t0 = System.nanoTime();
-                ConvMaxPool.forward(s, x, w, b, true, 3, 2, 1, y);
-                if (it >= 5) {
-                    t.get(q).add((System.nanoTime() - t0) / 1e6);
-                }
-            }
-        }
-        double base = 0;
+        double[] med = Alternating.medians(kb.length, iters, q -> ConvMaxPool.bandBytes = kb[q] << 10,
+                () -> ConvMaxPool.forward(s, x, w, b, true, 3, 2, 1, y));
         for (int v = 0; v < kb.length; v++) {
-            double[] a = t.get(v).stream().mapToDouble(d -> d).sorted().toArray();
-            double med = a[a.length / 2];
-            if (v == 0) {
-                base = med;
-            }
-            System.out.printf("stem, batch %d: band %5d KB: median %.3f ms  (%.3f of the first)%n", n, kb[v], med,
-                    med / base);
+            System.out.printf("stem, batch %d: band %5d KB: median %.3f ms  (%.3f of the first)%n", n, kb[v], med[v],
+                    med[v] / med[0]);
         }
     }
 }

@@ -2,9 +2,7 @@ package dev.resnet4j.kernels;
 
 import dev.resnet4j.tensor.Parallel;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -42,34 +40,16 @@ public final class WinogradBlockBench {
         float[] res = x.clone();
         float[] y = new float[x.length];
         float[] u = Winograd.transformWeights(m, w, c, c);
-        List<List<Double>> t = new ArrayList<>();
-        for (long k : kb) {
-            t.add(new ArrayList<>());
-        }
-        for (int it = 0; it < iters + 5; it++) {
-            for (int v = 0; v < kb.length; v++) {
-                int q = (it + v) % kb.length; // each setting goes first in turn
-                Winograd.BLOCK_BYTES = kb[q] << 10;
-                Winograd.BLOCKS_PER_WORKER = per[q];
-                long t0 = System.nanoTime();
-                Winograd.forward(m, s, x, u, b, res, true, y);
-                if (it >= 5) {
-                    t.get(q).add((System.nanoTime() - t0) / 1e6);
-                }
-            }
-        }
-        double base = 0;
+        double[] med = Alternating.medians(kb.length, iters, q -> {
+            Winograd.BLOCK_BYTES = kb[q] << 10;
+            Winograd.BLOCKS_PER_WORKER = per[q];
+        }, () -> Winograd.forward(m, s, x, u, b, res, true, y));
         for (int v = 0; v < kb.length; v++) {
-            double[] a = t.get(v).stream().mapToDouble(d -> d).sorted().toArray();
-            double med = a[a.length / 2];
-            if (v == 0) {
-                base = med;
-            }
             Winograd.BLOCK_BYTES = kb[v] << 10;
             Winograd.BLOCKS_PER_WORKER = per[v];
             int[][] blocks = Winograd.blocks(new Winograd.Plan(m, s), n, threads);
             System.out.printf("batch %d c=%d h=%d F(%d,3) block %5d KB:%d (%d blocks of %d tiles): median %.3f ms  (%.3f of the first)%n",
-                    n, c, h, m, kb[v], per[v], blocks.length, blocks[0][1] - blocks[0][0], med, med / base);
+                    n, c, h, m, kb[v], per[v], blocks.length, blocks[0][1] - blocks[0][0], med[v], med[v] / med[0]);
         }
     }
 }

@@ -66,18 +66,7 @@ public final class OrtBench {
                         data[i] = (float) rnd.nextGaussian();
                     }
                     try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape)) {
-                        Map<String, OnnxTensor> feed = Map.of(inputName, x);
-                        long start = System.nanoTime();
-                        for (int i = 0; i < warmup || System.nanoTime() - start < (long) (warmupSeconds * 1e9); i++) {
-                            session.run(feed).close();
-                        }
-                        double[] ms = new double[iterations];
-                        for (int i = 0; i < iterations; i++) {
-                            long t0 = System.nanoTime();
-                            session.run(feed).close();
-                            ms[i] = (System.nanoTime() - t0) / 1e6;
-                        }
-                        Arrays.sort(ms);
+                        double[] ms = time(session, Map.of(inputName, x), warmup, warmupSeconds, iterations);
                         double median = iterations % 2 == 1 ? ms[iterations / 2] : (ms[iterations / 2 - 1] + ms[iterations / 2]) / 2;
                         System.out.printf(Locale.ROOT, "{\"impl\":\"onnxruntime\",\"arch\":\"%s\",\"num_classes\":%d,\"input\":\"%s\","
                                         + "\"batch\":%d,\"train\":false,\"optimizer\":null,\"threads\":%d,\"iterations\":%d,"
@@ -89,6 +78,26 @@ public final class OrtBench {
                 }
             }
         }
+    }
+
+    /**
+     * Runs the session at least {@code warmup} times and for at least {@code warmupSeconds},
+     * untimed, then {@code iterations} times timed: the times in ms, sorted.
+     */
+    static double[] time(OrtSession session, Map<String, OnnxTensor> feed, int warmup, double warmupSeconds,
+                         int iterations) throws ai.onnxruntime.OrtException {
+        long start = System.nanoTime();
+        for (int i = 0; i < warmup || System.nanoTime() - start < (long) (warmupSeconds * 1e9); i++) {
+            session.run(feed).close();
+        }
+        double[] ms = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
+            session.run(feed).close();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms;
     }
 
     /** The session settings both benchmarks use: {@code threads} intra-op threads, sequential, all graph optimisations. */

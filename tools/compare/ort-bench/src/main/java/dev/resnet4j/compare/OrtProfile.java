@@ -5,7 +5,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -44,18 +43,8 @@ public final class OrtProfile {
                     data[i] = (float) rnd.nextGaussian();
                 }
                 try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), new long[]{batch, 3, 224, 224})) {
-                    Map<String, OnnxTensor> feed = Map.of(session.getInputNames().iterator().next(), x);
-                    long start = System.nanoTime();
-                    while (System.nanoTime() - start < 4_000_000_000L) {
-                        session.run(feed).close();
-                    }
-                    double[] ms = new double[iterations];
-                    for (int i = 0; i < iterations; i++) {
-                        long t0 = System.nanoTime();
-                        session.run(feed).close();
-                        ms[i] = (System.nanoTime() - t0) / 1e6;
-                    }
-                    Arrays.sort(ms);
+                    double[] ms = OrtBench.time(session, Map.of(session.getInputNames().iterator().next(), x), 1, 4.0,
+                            iterations);
                     System.out.printf(Locale.ROOT, "batch %d, %d threads: median %.3f ms over %d runs%n", batch, threads,
                             ms[iterations / 2], iterations);
                 }
