@@ -136,7 +136,7 @@ public final class Gemm {
         GemmVectorKernel.packRows(kc, pb, WARM_ROWS, 0, 0, pb, 0);
         GemmVectorKernel.kernel(kc, pa, 0, pb, 0, tile);
         // and PackedConv's (kc channels, every pixel at 0, a first tap or a later one)
-        GemmVectorKernel.kernelPixels(kc, 0, pb, 0, 0, 0, 0, 0, 0, 0, pb, 0, pb, 0, 1, tile, 0, (i & 1) == 0);
+        GemmVectorKernel.kernelPixels(kc, 0, pb, 0, 0, 0, 0, 0, 0, 0, pb, 0, tile, 0, (i & 1) == 0);
         boolean edge = i % 8 == 0;
         GemmVectorKernel.storeTile(tile, c, 0, NR, edge ? MR - 1 : MR, edge ? NR - 1 : NR, (i & 1) == 0);
     }

@@ -212,14 +212,10 @@ final class GemmVectorKernel {
      * one broadcast need 17 of AVX-512's 32 registers. The caller loops over the kernel rows,
      * the tile carrying the sums from one to the next ({@code add}): one loop per call, which
      * JDK 17 compiles without boxing the accumulators (a nested loop made it ~100× slower
-     * there). Each step also reads {@code pf[pfOff + q·pfStep]}, which the caller points at
-     * the weights it needs next, so that they stream in from memory meanwhile (the reads' sum
-     * goes to tile[ti + PR·NR]). The tile starts at ti.
+     * there). The tile starts at ti.
      */
     static void kernelPixels(int c, int r0, float[] x, int p0, int p1, int p2, int p3, int p4, int p5, int p6,
-                             float[] wp, int wi, float[] pf, int pfOff, int pfStep, float[] tile, int ti,
-                             boolean add) {
-        float sink = 0f;
+                             float[] wp, int wi, float[] tile, int ti, boolean add) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61;
         if (add) {
             c00 = FloatVector.fromArray(S, tile, ti);
@@ -242,7 +238,6 @@ final class GemmVectorKernel {
         for (int q = 0; q < c; q++) {
             int bp = wi + q * NR;
             int xq = r0 + q;
-            sink += pf[pfOff + q * pfStep];
             FloatVector b0 = FloatVector.fromArray(S, wp, bp);
             FloatVector b1 = FloatVector.fromArray(S, wp, bp + L);
             FloatVector av = FloatVector.broadcast(S, x[xq + p0]);
@@ -281,8 +276,8 @@ final class GemmVectorKernel {
         c51.intoArray(tile, ti + 5 * NR + L);
         c60.intoArray(tile, ti + 6 * NR);
         c61.intoArray(tile, ti + 6 * NR + L);
-        tile[ti + PR * NR] = sink;
     }
+
     /**
      * Σ a[ai + q]·b[bi + q] over q in [0, k), in the order of {@link Gemm#dotPlain}: four
      * vector accumulators take the products q < k − k mod 4L in turn (fused multiply-adds),

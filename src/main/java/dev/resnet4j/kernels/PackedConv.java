@@ -36,13 +36,6 @@ public final class PackedConv {
     static int MAX_PIXELS = Integer.getInteger("resnet4j.conv.packedPixels", 784);
 
     /**
-     * Whether the next chunk of weights is touched ahead while the tiles re-read the current
-     * one ({@link #panels}; {@code -Dresnet4j.conv.prefetch=false}); tests and benchmarks flip
-     * it. 5–10 % on layer3 and layer4 at batch 1 on quiet runs, nothing measurable on busy ones.
-     */
-    static boolean PREFETCH = !"false".equals(System.getProperty("resnet4j.conv.prefetch"));
-
-    /**
      * Whether {@link #channelsLast} gathers a vector's worth of channels per pixel (when the
      * channels are a multiple of the vector's lanes) rather than copying value by value;
      * {@code -Dresnet4j.conv.gather=false}, tests flip it.
@@ -181,7 +174,7 @@ public final class PackedConv {
         }
     }
 
-    /** Per-thread buffers: an image's tiles (each with the touches' sum), the image copied channels last. */
+    /** Per-thread buffers: an image's tiles (one float apart, see {@link #panels}), the image copied channels last. */
     private static final class Buffers {
         float[] tiles = new float[0];
         float[] image = new float[0];
@@ -208,12 +201,15 @@ public final class PackedConv {
      * One image's output channels of weight panels [lo, hi), from its channels-last copy xh.
      * Each panel is taken kernel row by kernel row (a chunk of kw·C·NR weights, ≤ 196 KB for
      * ResNet's 3×3 convolutions), all the tiles meeting each chunk in turn with their sums kept
-     * in {@code tiles}; so that the chunk being read and the one streaming in meanwhile both fit
-     * in L2.
+     * in {@code tiles}, so that the chunk stays in L2 while they read it. (Touching the next
+     * chunk's cache lines meanwhile, to stream it in from memory, was tried: the extra read in
+     * the kernel's loop cost more than it saved, 3.5–4.4 % of a batch-1 forward.)
      */
     private static void panels(Geometry g, float[] xh, float[] wp, int lo, int hi, float[] bias, float[] residual,
                                boolean relu, float[] y, int yOff, float[] tiles) {
         int nr = Gemm.NR;
+        // one float more than a tile, so that the tiles' rows do not all fall on the same cache
+        // sets: with tiles exactly PR·NR floats apart the batch-1 forward was 2–2.5 % slower
         int tileSize = PR * nr + 1;
         int run = g.run;
         int rows = g.rowAt.length;
@@ -225,22 +221,10 @@ public final class PackedConv {
             int on = Math.min(nr, g.s.outC() - o0);
             for (int ki = 0; ki < rows; ki++) {
                 int wi = (j * rows + ki) * chunk;
-                // while tiles 1.. read this chunk from L2, touch the next one's cache lines,
-                // spread over them, so that it streams in from memory meanwhile
-                boolean ahead = PREFETCH && count > 1 && (ki + 1 < rows || j + 1 < hi);
-                int step = ahead ? (chunk + (count - 1) * run - 1) / ((count - 1) * run) : 0;
                 for (int t = 0; t < count; t++) {
                     int p0 = t * PR;
-                    int pfOff = wi;
-                    int pfStep = 0;
-                    long start = (long) (t - 1) * run * step;
-                    if (ahead && t > 0 && start + (long) (run - 1) * step < chunk) {
-                        pfOff = wi + chunk + (int) start;
-                        pfStep = step;
-                    }
                     GemmVectorKernel.kernelPixels(run, g.rowAt[ki], xh, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3],
-                            at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, wp, pfOff, pfStep, tiles, t * tileSize,
-                            ki > 0);
+                            at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, tiles, t * tileSize, ki > 0);
                 }
             }
             for (int t = 0; t < count; t++) {

@@ -8,18 +8,13 @@ import java.util.Random;
 /**
  * {@link PackedConv} against the path the plan would take otherwise (Winograd where it
  * applies, else {@link Convolution}), interleaved in one JVM, with several copies of the
- * weights used in turn so that they come from memory as in a network; and PackedConv without
- * its touches ahead (or, {@code -Dvariant=no-gather}, with the channels-last copy value by value). Args: iterations, threads; {@code -Dbatch=N}, {@code -Dshapes=...}.
+ * weights used in turn so that they come from memory as in a network; and PackedConv with the
+ * channels-last copy value by value. Args: iterations, threads; {@code -Dbatch=N}, {@code -Dshapes=...}.
  */
 public final class PackedConvBench {
     private PackedConvBench() {
     }
 
-    /**
-     * The third column: without the touches ahead ({@code -Dvariant=no-prefetch}, the default)
-     * or with the channels-last copy value by value ({@code no-gather}).
-     */
-    private static final String VARIANT = System.getProperty("variant", "no-prefetch");
 
     public static void main(String[] args) {
         int iters = args.length > 0 ? Integer.parseInt(args[0]) : 200;
@@ -71,12 +66,10 @@ public final class PackedConvBench {
                     Convolution.forward(s, x, ws[q], b, res, true, y0);
                 }
                 long t1 = System.nanoTime();
-                PackedConv.PREFETCH = true;
                 PackedConv.GATHER = true;
                 PackedConv.forward(s, x, wps[q], b, res, true, y1);
                 long t2 = System.nanoTime();
-                PackedConv.PREFETCH = !VARIANT.equals("no-prefetch");
-                PackedConv.GATHER = !VARIANT.equals("no-gather");
+                PackedConv.GATHER = false;
                 PackedConv.forward(s, x, wps[(q + 1) % copies], b, res, true, y1);
                 long t3 = System.nanoTime();
                 if (it >= 0) {
@@ -91,7 +84,7 @@ public final class PackedConvBench {
             Arrays.sort(ta);
             Arrays.sort(tb);
             double gf = 2.0 * n * d[2] * d[0] * d[3] * d[3] * s.oh() * s.ow();
-            System.out.printf("%-28s current(%s) %.3f ms  packed %.3f ms  (%.0f GFLOP/s) " + VARIANT + " %.3f  maxdiff %.2e%n",
+            System.out.printf("%-28s current(%s) %.3f ms  packed %.3f ms  (%.0f GFLOP/s) no-gather %.3f  maxdiff %.2e%n",
                     s.c() + "->" + s.outC() + " " + d[3] + "x" + d[3] + "/" + d[4] + " @" + d[1],
                     m == 0 ? "direct" : "F" + m, ta[iters / 2] / 1e6, tb[iters / 2] / 1e6,
                     gf / tb[iters / 2], tc[iters / 2] / 1e6, diff);

@@ -28,8 +28,8 @@ public final class PixelKernelProbe {
                 for (int it = 0; it < 20; it++) {
                     for (int ch = 0; ch < chunks; ch++) {
                         for (int t = 0; t < tilesPerChunk; t++) {
-                            GemmVectorKernel.kernelPixels(run, 0, x, 0, run, 2 * run, 3 * run, 4 * run, 5 * run, 6 * run,
-                                    wp, ch * run * nr, wp, 0, 0, tile, t * (7 * nr + 1), true);
+                            GemmVectorKernel.kernelPixels(run, 0, x, 0, run, 2 * run, 3 * run, 4 * run, 5 * run,
+                                    6 * run, wp, ch * run * nr, tile, t * (7 * nr + 1), true);
                             calls++;
                         }
                     }
