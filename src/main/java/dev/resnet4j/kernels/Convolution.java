@@ -418,7 +418,7 @@ public final class Convolution {
      * <p>With at least as many images as workers each worker takes whole images. With fewer,
      * each image's output columns are split among the workers in whole panels, each worker
      * gathering its own columns; or, when there are too few columns for two panels a worker
-     * (layer4 at batch 1: 49), its output channels, each worker reading its rows of W. The
+     * (a 7×7 map at batch 1: 49), its output channels, each worker reading its rows of W. The
      * sums are those of im2col + sgemm (same depth blocks, same kernel): the same bits.
      */
     private static void forwardSubsampled(Shape s, float[] x, float[] w, float[] bias, float[] residual,

@@ -63,7 +63,7 @@ public final class Winograd {
 
     /**
      * Blocks each worker gets at least when U is within the budget and the tiles make blocks
-     * of two panels or more: layer1 at batch 1 (196 tiles) runs as 4 blocks of 64, 8–16 %
+     * of two panels or more: layer1 at batch 1 (196 tiles) runs as 4 blocks (64, 32, 64, 36), 8–16 %
      * faster than one block whose phases the workers split (with a barrier between them), and
      * than 7 blocks of 32. Layer2 at batch 1 (49 tiles) stays one block: two of 32 and 17
      * were 18 % slower. Tests and benchmarks set it.
