@@ -52,12 +52,12 @@ public final class ConvMaxPool {
         int inSize = s.c() * s.h() * s.w();
         int outSize = s.outC() * ph * pw;
         if (s.n() >= Parallel.threads()) {
-            Parallel.forRange(s.n(), 1, (lo, hi) -> {
+            Parallel.forRangeBalanced(s.n(), 1, (lo, hi) -> {
                 float[] xp = Convolution.scratch(0, b.planesEnd + b.wq + Gemm.NR);
                 for (int i = lo; i < hi; i++) {
                     Convolution.phasePlanes(s, x, i * inSize, 0, s.c(), xp);
                     java.util.Arrays.fill(xp, b.planesEnd, b.planesEnd + b.wq + Gemm.NR, 0f);
-                    b.pooledRows(xp, w, packed, bias, relu, y, i * outSize, 0, ph);
+                    b.pooledRows(xp, w, packed, bias, relu, y, i * outSize, 0, ph, IMAGES.incrementAndGet());
                 }
             });
             return true;
@@ -69,12 +69,29 @@ public final class ConvMaxPool {
         for (int i = 0; i < s.n(); i++) {
             int xOff = i * inSize;
             int yOff = i * outSize;
-            Parallel.forRange(s.c(), 1, (lo, hi) -> Convolution.phasePlanes(s, x, xOff, lo, hi, xp));
+            Parallel.forRangeBalanced(s.c(), 1, (lo, hi) -> Convolution.phasePlanes(s, x, xOff, lo, hi, xp));
             java.util.Arrays.fill(xp, b.planesEnd, b.planesEnd + b.wq + Gemm.NR, 0f);
-            Parallel.forRange(ph, 1, (lo, hi) -> b.pooledRows(xp, w, packed, bias, relu, y, yOff, lo, hi));
+            long image = IMAGES.incrementAndGet();
+            Parallel.forRangeBalanced(ph, 2, (lo, hi) -> b.pooledRows(xp, w, packed, bias, relu, y, yOff, lo, hi, image));
         }
         return true;
     }
+
+    /** Numbers the images the product runs over, so that a thread knows whether its grid holds rows of this one. */
+    private static final java.util.concurrent.atomic.AtomicLong IMAGES = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * What this thread's grid buffer holds: product rows [have0, have1) of image {@code image},
+     * so that a call for the pooled rows right after the previous call's moves the rows they
+     * share instead of computing them again (the workers take pooled rows a few at a time).
+     */
+    private static final class Held {
+        long image;
+        int have0;
+        int have1;
+    }
+
+    private static final ThreadLocal<Held> HELD = ThreadLocal.withInitial(Held::new);
 
     /** The geometry of the product grid (as in {@code Convolution.forwardIndirect}) and of the bands. */
     private static final class Bands {
@@ -118,7 +135,7 @@ public final class ConvMaxPool {
          * pooled row the maximum down the window's rows, along the row, and the epilogue.
          */
         void pooledRows(float[] xp, float[] w, float[] packed, float[] bias, boolean relu, float[] y, int yOff, int p0,
-                        int p1) {
+                        int p1, long image) {
             int m = s.outC();
             int oh = s.oh();
             int ow = s.ow();
@@ -126,8 +143,10 @@ public final class ConvMaxPool {
             float[] grid = Convolution.scratch(1, m * ldc);
             boolean vectorPool = pk == 3 && ps == 2 && VECTOR_POOL;
             float[] col = Convolution.scratch(3, vectorPool ? PoolVectorKernel.scratchSize(ow) : ow);
-            int have0 = 0;
-            int have1 = 0; // product rows [have0, have1) are at the front of grid
+            Held held = HELD.get();
+            boolean same = held.image == image;
+            int have0 = same ? held.have0 : 0;
+            int have1 = same ? held.have1 : 0; // product rows [have0, have1) are at the front of grid
             for (int pb = p0; pb < p1; pb += perBand) {
                 int pe = Math.min(p1, pb + perBand);
                 int rA = Math.max(0, ps * pb - pp);
@@ -172,6 +191,9 @@ public final class ConvMaxPool {
                     }
                 }
             }
+            held.image = image;
+            held.have0 = have0;
+            held.have1 = have1;
         }
     }
 }

@@ -375,7 +375,7 @@ public final class Convolution {
                 }
                 product(s, x, i * inSize, w, y, yi);
                 if (bias != null || residual != null || relu) {
-                    Parallel.forRange(s.outC(), 1, (lo, hi) -> {
+                    Parallel.forRangeBalanced(s.outC(), Math.max(1, s.outC() / 64), (lo, hi) -> {
                         for (int o = lo; o < hi; o++) {
                             epilogueRow(y, yi + o * p, y, yi + o * p, p, bias == null ? 0f : bias[o], residual, relu);
                         }
@@ -384,7 +384,7 @@ public final class Convolution {
             }
             return;
         }
-        Parallel.forRange(s.n(), 1, (lo, hi) -> {
+        Parallel.forRangeBalanced(s.n(), 1, (lo, hi) -> {
             for (int i = lo; i < hi; i++) {
                 if (indirect(s)) {
                     forwardIndirect(s, x, i * inSize, w, bias, residual, relu, y, i * outSize, false);
@@ -416,10 +416,11 @@ public final class Convolution {
      * layer2's shortcut.
      *
      * <p>With at least as many images as workers each worker takes whole images. With fewer,
-     * each image's output columns are split among the workers in whole panels, each worker
-     * gathering its own columns; or, when there are too few columns for two panels a worker
-     * (a 7×7 map at batch 1: 49), its output channels, each worker reading its rows of W. The
-     * sums are those of im2col + sgemm (same depth blocks, same kernel): the same bits.
+     * each image's output columns are cut into pieces of whole panels (up to 8 a worker, shared
+     * out by {@link Parallel#forRangeBalanced}), each piece gathering its own columns; or, when
+     * there are too few columns for two panels a worker (a 7×7 map at batch 1: 49), its output
+     * channels, each piece reading its rows of W. The sums are those of im2col + sgemm (same
+     * depth blocks, same kernel): the same bits.
      */
     private static void forwardSubsampled(Shape s, float[] x, float[] w, float[] bias, float[] residual,
                                           boolean relu, float[] y) {
@@ -434,8 +435,9 @@ public final class Convolution {
         int rowChunks = 1;
         int t = Parallel.threads();
         if (n < t) {
-            int per = (t + n - 1) / n;
-            if (p <= Gemm.SMALL_N && panels < 2 * per) {
+            // several pieces a worker, so that a faster core can take over a slower one's
+            int per = 8 * ((t + n - 1) / n);
+            if (p <= Gemm.SMALL_N && panels < per / 4) {
                 rowChunks = Math.min(per, (m + mr - 1) / mr);
             } else {
                 colChunks = Math.min(per, panels);
@@ -455,7 +457,7 @@ public final class Convolution {
         int cc = colChunks;
         int rc = rowChunks;
         int rowPanels = (m + mr - 1) / mr;
-        Parallel.forRange(n * cc * rc, 1, (lo, hi) -> {
+        Parallel.forRangeBalanced(n * cc * rc, 1, (lo, hi) -> {
             float[] xs = scratch(0, c * ld);
             for (int u = lo; u < hi; u++) {
                 int i = u / (cc * rc);
@@ -569,7 +571,7 @@ public final class Convolution {
         // the planes, and past them room for the last panel's overhang (read, never used)
         float[] xp = scratch(0, planes + wq + Gemm.NR);
         if (split) {
-            Parallel.forRange(c, 1, (lo, hi) -> phasePlanes(s, x, xOff, lo, hi, xp));
+            Parallel.forRangeBalanced(c, Math.max(1, c / 64), (lo, hi) -> phasePlanes(s, x, xOff, lo, hi, xp));
         } else {
             phasePlanes(s, x, xOff, 0, c, xp);
         }
@@ -587,16 +589,18 @@ public final class Convolution {
         if (split && g < m) {
             // few columns (late layers): split the rows instead, as sgemm would, so that each
             // worker reads half of the weights rather than all of them
-            Parallel.forRange((m + Gemm.MR - 1) / Gemm.MR, 1, (lo, hi) -> {
+            Parallel.forRangeBalanced((m + Gemm.MR - 1) / Gemm.MR, 1, (lo, hi) -> {
                 int m0 = lo * Gemm.MR;
                 int m1 = Math.min(m, hi * Gemm.MR);
                 Gemm.indirect(m1 - m0, k, w, m0 * k, null, xp, rows, 0, g, grid, m0 * g, g);
             });
-            Parallel.forRange(m, 1, (lo, hi) -> compact(grid, g, wq, oh, ow, lo, hi, bias, residual, relu, y, yOff));
+            Parallel.forRangeBalanced(m, Math.max(1, m / 64),
+                    (lo, hi) -> compact(grid, g, wq, oh, ow, lo, hi, bias, residual, relu, y, yOff));
         } else if (split) {
-            Parallel.forRange(panels, 1, (lo, hi) -> Gemm.indirect(m, k, w, 0, packed, xp, rows, lo * Gemm.NR,
+            Parallel.forRangeBalanced(panels, 1, (lo, hi) -> Gemm.indirect(m, k, w, 0, packed, xp, rows, lo * Gemm.NR,
                     Math.min(g, hi * Gemm.NR), grid, 0, g));
-            Parallel.forRange(m, 1, (lo, hi) -> compact(grid, g, wq, oh, ow, lo, hi, bias, residual, relu, y, yOff));
+            Parallel.forRangeBalanced(m, Math.max(1, m / 64),
+                    (lo, hi) -> compact(grid, g, wq, oh, ow, lo, hi, bias, residual, relu, y, yOff));
         } else {
             Gemm.indirect(m, k, w, 0, packed, xp, rows, 0, g, grid, 0, g);
             compact(grid, g, wq, oh, ow, 0, m, bias, residual, relu, y, yOff);
@@ -699,7 +703,7 @@ public final class Convolution {
             if (s.n() < Parallel.threads()) {
                 int plane = s.h() * s.w();
                 int rowsPerChannel = s.kh() * s.kw() * p;
-                Parallel.forRange(s.c(), 1, (lo, hi) -> Conv2dKernels.im2col(x, xOff + lo * plane, hi - lo, s.h(),
+                Parallel.forRangeBalanced(s.c(), 1, (lo, hi) -> Conv2dKernels.im2col(x, xOff + lo * plane, hi - lo, s.h(),
                         s.w(), s.kh(), s.kw(), s.stride(), s.pad(), col, lo * rowsPerChannel));
             } else {
                 Conv2dKernels.im2col(x, xOff, s.c(), s.h(), s.w(), s.kh(), s.kw(), s.stride(), s.pad(), col, 0);

@@ -241,7 +241,7 @@ public final class Gemm {
             }
         };
         if (Parallel.threads() > 1 && (long) n * k >= 1L << 18) {
-            Parallel.forRange(n, 1, work);
+            Parallel.forRangeBalanced(n, 16, work);
         } else {
             work.run(0, n);
         }

@@ -99,8 +99,9 @@ public final class PackedConv {
     /**
      * y = conv(x, w) + bias (+ residual), then ReLU if {@code relu}, with {@code wp} =
      * {@link #pack}(w, …), image by image. With fewer images than workers, the workers split
-     * each image's channels-last copy by rows, then its weight panels; otherwise each worker
-     * takes whole images.
+     * each image's channels-last copy by rows, then its weight panels' tile groups (~32 units a
+     * worker, balanced: {@link Parallel#forRangeBalanced}); otherwise each worker takes whole
+     * images.
      */
     public static void forward(Convolution.Shape s, float[] x, float[] wp, float[] bias, float[] residual,
                                boolean relu, float[] y) {
@@ -114,18 +115,20 @@ public final class PackedConv {
             for (int i = 0; i < s.n(); i++) {
                 int xOff = i * inSize;
                 int yOff = i * outSize;
-                Parallel.forRange(g.hp, 1, (lo, hi) -> channelsLast(s, x, xOff, lo, hi, xh));
-                Parallel.forRange(g.panels, 1, (lo, hi) ->
-                        panels(g, xh, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles)));
+                Parallel.forRangeBalanced(g.hp, 2, (lo, hi) -> channelsLast(s, x, xOff, lo, hi, xh));
+                // pieces of a panel's tiles (units), so that a faster core can take over a
+                // slower one's last ones
+                Parallel.forRangeBalanced(g.panels * g.groups, 1, (lo, hi) ->
+                        units(g, xh, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles)));
             }
             return;
         }
-        Parallel.forRange(s.n(), 1, (lo, hi) -> {
+        Parallel.forRangeBalanced(s.n(), 1, (lo, hi) -> {
             Buffers buf = BUFFERS.get();
             float[] xh = buf.image(xhSize);
             for (int i = lo; i < hi; i++) {
                 channelsLast(s, x, i * inSize, 0, g.hp, xh);
-                panels(g, xh, wp, 0, g.panels, bias, residual, relu, y, i * outSize, buf.tiles(g.tiles));
+                units(g, xh, wp, 0, g.panels * g.groups, bias, residual, relu, y, i * outSize, buf.tiles(g.tiles));
             }
         });
     }
@@ -142,6 +145,9 @@ public final class PackedConv {
         final int pixels;
         final int panels;
         final int tiles;
+        /** A panel's tiles in groups of groupTiles: the units the workers share at batch 1. */
+        final int groups;
+        final int groupTiles;
         /** Values along one kernel row: kw·C. */
         final int run;
         /** Where kernel row ki starts for pixel 0: rowAt[ki]. */
@@ -166,6 +172,11 @@ public final class PackedConv {
                 rowAt[ki] = ki * wpd * c;
             }
             tiles = (pixels + PR - 1) / PR;
+            // about 32 units a worker at batch 1 (2 workers): layer4 4 groups of 2 tiles a
+            // panel, layer3 7 of 4, layer2's stride-2 convolution 16 of 7
+            int per = (tiles + Math.max(1, 64 / panels) - 1) / Math.max(1, 64 / panels);
+            groups = (tiles + per - 1) / per;
+            groupTiles = per;
             at = new int[tiles * PR];
             for (int p = 0; p < at.length; p++) {
                 int q = Math.min(p, pixels - 1);
@@ -198,15 +209,16 @@ public final class PackedConv {
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     /**
-     * One image's output channels of weight panels [lo, hi), from its channels-last copy xh.
-     * Each panel is taken kernel row by kernel row (a chunk of kw·C·NR weights, ≤ 196 KB for
-     * ResNet's 3×3 convolutions), all the tiles meeting each chunk in turn with their sums kept
-     * in {@code tiles}, so that the chunk stays in L2 while they read it. (Touching the next
+     * Units [lo, hi) of one image, from its channels-last copy xh: unit u is tile group
+     * u mod groups of weight panel u / groups (NR output channels). Each panel is taken kernel
+     * row by kernel row (a chunk of kw·C·NR weights, ≤ 196 KB for ResNet's 3×3 convolutions),
+     * all of the range's tiles in that panel meeting each chunk in turn with their sums kept in
+     * {@code tiles}, so that the chunk stays in L2 while they read it. (Touching the next
      * chunk's cache lines meanwhile, to stream it in from memory, was tried: the extra read in
      * the kernel's loop cost more than it saved, 3.5–4.4 % of a batch-1 forward.)
      */
-    private static void panels(Geometry g, float[] xh, float[] wp, int lo, int hi, float[] bias, float[] residual,
-                               boolean relu, float[] y, int yOff, float[] tiles) {
+    private static void units(Geometry g, float[] xh, float[] wp, int lo, int hi, float[] bias, float[] residual,
+                              boolean relu, float[] y, int yOff, float[] tiles) {
         int nr = Gemm.NR;
         // one float more than a tile, so that the tiles' rows do not all fall on the same cache
         // sets: with tiles exactly PR·NR floats apart the batch-1 forward was 2–2.5 % slower
@@ -214,20 +226,21 @@ public final class PackedConv {
         int run = g.run;
         int rows = g.rowAt.length;
         int chunk = run * nr;
-        int count = g.tiles;
         int[] at = g.at;
-        for (int j = lo; j < hi; j++) {
+        for (int j = lo / g.groups; j * g.groups < hi; j++) {
+            int t0 = Math.max(lo - j * g.groups, 0) * g.groupTiles;
+            int t1 = Math.min(g.tiles, Math.min(hi - j * g.groups, g.groups) * g.groupTiles);
             int o0 = j * nr;
             int on = Math.min(nr, g.s.outC() - o0);
             for (int ki = 0; ki < rows; ki++) {
                 int wi = (j * rows + ki) * chunk;
-                for (int t = 0; t < count; t++) {
+                for (int t = t0; t < t1; t++) {
                     int p0 = t * PR;
                     GemmVectorKernel.kernelPixels(run, g.rowAt[ki], xh, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3],
                             at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, tiles, t * tileSize, ki > 0);
                 }
             }
-            for (int t = 0; t < count; t++) {
+            for (int t = t0; t < t1; t++) {
                 int p0 = t * PR;
                 store(tiles, t * tileSize, Math.min(PR, g.pixels - p0), on, o0, p0, g.pixels, bias, residual, relu,
                         y, yOff);

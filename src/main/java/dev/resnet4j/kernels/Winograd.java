@@ -198,7 +198,7 @@ public final class Winograd {
         Plan p = new Plan(m, s);
         int[][] blocks = blocks(p, s.n(), Parallel.threads());
         if (blocks.length >= Parallel.threads() && Parallel.threads() > 1) {
-            Parallel.forRange(blocks.length, 1, (lo, hi) -> {
+            Parallel.forRangeBalanced(blocks.length, 1, (lo, hi) -> {
                 for (int q = lo; q < hi; q++) {
                     block(p, x, u, bias, residual, relu, y, blocks[q], false);
                 }
@@ -368,15 +368,15 @@ public final class Winograd {
         float[] mm = buf.mm;
         boolean rows = p.byRows();
         if (split) {
-            Parallel.forRange(p.c, 1, (lo, hi) -> {
+            Parallel.forRangeBalanced(p.c, Math.max(1, p.c / 64), (lo, hi) -> {
                 if (rows) {
                     inputTransform(p, x, blk, lo, hi, v, ld, vStride);
                 } else {
                     gatheredInput(p, x, blk, lo, hi, v, ld, vStride);
                 }
             });
-            Parallel.forRange(a2, 1, (lo, hi) -> products(p, u, v, vStride, mm, mStride, cols, ld, lo, hi));
-            Parallel.forRange(p.outC, 1, (lo, hi) -> {
+            Parallel.forRangeBalanced(a2, 1, (lo, hi) -> products(p, u, v, vStride, mm, mStride, cols, ld, lo, hi));
+            Parallel.forRangeBalanced(p.outC, Math.max(1, p.outC / 64), (lo, hi) -> {
                 if (rows) {
                     outputTransform(p, mm, ld, mStride, blk, lo, hi, bias, residual, relu, y);
                 } else {

@@ -138,4 +138,101 @@ class ParallelTest {
             assertEachOnce(hits, 64, "round " + round);
         }
     }
+
+    @Test
+    void balancedLoopsRunEveryIndexOnce() {
+        java.util.Random rnd = new java.util.Random(5);
+        for (int threads : new int[]{1, 2, 3, 4}) {
+            Parallel.setThreads(threads);
+            for (int loop = 0; loop < 1500; loop++) {
+                int n = loop % 61;
+                int piece = 1 + loop % 4;
+                AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(1, n));
+                // some pieces spin a little, so that threads finish at different times and take each other's
+                int slow = rnd.nextInt(Math.max(1, n));
+                Parallel.forRangeBalanced(n, piece, (lo, hi) -> {
+                    assertTrue(0 <= lo && lo < hi && hi <= n, "range [" + lo + ", " + hi + ") of " + n);
+                    for (int i = lo; i < hi; i++) {
+                        hits.incrementAndGet(i);
+                        if (i == slow) {
+                            long end = System.nanoTime() + 20_000;
+                            while (System.nanoTime() < end) {
+                                Thread.onSpinWait();
+                            }
+                        }
+                    }
+                });
+                assertEachOnce(hits, n, "threads " + threads + " loop " + loop);
+            }
+        }
+    }
+
+    @Test
+    void balancedLoopsTakeOverASlowThreadsPieces() {
+        Parallel.setThreads(2);
+        Thread caller = Thread.currentThread();
+        int n = 64;
+        AtomicIntegerArray byCaller = new AtomicIntegerArray(n);
+        java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
+        Parallel.forRangeBalanced(n, 1, (lo, hi) -> {
+            if (Thread.currentThread() != caller && stalled.compareAndSet(false, true)) {
+                try {
+                    Thread.sleep(200); // the worker's first piece stalls
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            // the caller's first piece waits (up to 10 s) until the worker is in its stalled piece
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Thread.currentThread() == caller && lo == 0 && !stalled.get() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            for (int i = lo; i < hi; i++) {
+                if (Thread.currentThread() == caller) {
+                    byCaller.incrementAndGet(i);
+                }
+            }
+        });
+        assertTrue(stalled.get(), "the worker ran a piece");
+        // the caller ran its own half, and all of the worker's but the stalled piece (the first
+        // quarter of the worker's chunk: an owner takes a quarter of what is left at a time)
+        int taken = 0;
+        for (int i = n / 2; i < n; i++) {
+            taken += byCaller.get(i);
+        }
+        assertEquals(n / 2 - n / 8, taken, "indices of the worker's chunk that the caller ran");
+        for (int i = 0; i < n / 2; i++) {
+            assertEquals(1, byCaller.get(i), "own index " + i);
+        }
+    }
+
+    @Test
+    void balancedLoopsRethrowAndNestInline() {
+        Parallel.setThreads(2);
+        IllegalStateException boom = new IllegalStateException("boom");
+        for (int bad : new int[]{0, 31, 63}) {
+            IllegalStateException got = assertThrows(IllegalStateException.class,
+                    () -> Parallel.forRangeBalanced(64, 1, (lo, hi) -> {
+                        if (lo <= bad && bad < hi) {
+                            throw boom;
+                        }
+                    }));
+            assertSame(boom, got, "index " + bad);
+        }
+        // a loop inside a piece runs on that piece's thread; the team works afterwards
+        AtomicIntegerArray hits = new AtomicIntegerArray(16 * 16);
+        Parallel.forRangeBalanced(16, 1, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                int row = i;
+                Thread t = Thread.currentThread();
+                Parallel.forRangeBalanced(16, 1, (a, b) -> {
+                    assertSame(t, Thread.currentThread(), "nested piece on another thread");
+                    for (int j = a; j < b; j++) {
+                        hits.incrementAndGet(row * 16 + j);
+                    }
+                });
+            }
+        });
+        assertEachOnce(hits, 16 * 16, "nested");
+    }
 }
