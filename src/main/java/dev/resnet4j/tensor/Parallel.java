@@ -127,7 +127,7 @@ public final class Parallel {
         if (n <= 0) {
             return;
         }
-        int g = Math.max(1, piece);
+        int g = finestPieces ? 1 : Math.max(1, piece);
         int t = threads;
         int pieces = (int) Math.min(Integer.MAX_VALUE, ((long) n + g - 1) / g);
         int chunks = Math.min(t, pieces);
@@ -140,6 +140,17 @@ public final class Parallel {
             return;
         }
         forRange(n, g, body);
+    }
+
+    /** Whether balanced loops run one index per call (tests: cuts other than the usual). */
+    private static volatile boolean finestPieces;
+
+    /**
+     * For tests: balanced loops take one index at a time, owners included, so that their bodies
+     * run on cuts unlike the usual ones (the results must not change).
+     */
+    public static void finestPieces(boolean on) {
+        finestPieces = on;
     }
 
     /** A team worker: runs chunk {@code index + 1} of each loop that has one. */
@@ -183,6 +194,8 @@ public final class Parallel {
         /** Fixed chunks: worker chunks not yet finished. Balanced: indices not yet finished. */
         final AtomicInteger pending;
         final int piece;
+        /** Whether an owner takes a quarter of what is left of its chunk (else one piece). */
+        final boolean guided;
         final java.util.concurrent.atomic.AtomicLongArray cursors;
         volatile Throwable failure;
 
@@ -192,6 +205,7 @@ public final class Parallel {
             this.body = body;
             this.pending = new AtomicInteger(chunks - 1);
             this.piece = 0;
+            this.guided = false;
             this.cursors = null;
         }
 
@@ -201,6 +215,7 @@ public final class Parallel {
             this.body = body;
             this.pending = new AtomicInteger(n);
             this.piece = piece;
+            this.guided = !finestPieces;
             this.cursors = new java.util.concurrent.atomic.AtomicLongArray(chunks * PAD);
             for (int c = 0; c < chunks; c++) {
                 cursors.set(c * PAD, pack(start(c), start(c + 1)));
@@ -263,7 +278,7 @@ public final class Parallel {
                 // the owner takes a quarter of what is left (at least a piece), so that its calls
                 // stay long while there is much left and get short at the end; others one piece
                 int lo = front ? f : Math.max(f, b - piece);
-                int hi = front ? Math.min(b, f + Math.max(piece, (b - f) / 4)) : b;
+                int hi = front ? Math.min(b, f + (guided ? Math.max(piece, (b - f) / 4) : piece)) : b;
                 if (cursors.compareAndSet(i, v, front ? pack(hi, b) : pack(f, lo))) {
                     try {
                         if (failure == null) {
