@@ -10,7 +10,9 @@ import java.util.Random;
 
 /**
  * Quick GEMM throughput harness: median GFLOP/s per shape for 1 and 2 threads, and the share
- * of one core's FP32 peak (102 GFLOP/s: 2 FMA pipes × 8 lanes × 2 flops × 3.2 GHz with AVX2).
+ * of one core's FP32 peak: 2 FMA pipes × lanes × 2 flops × 3.2 GHz, 102 GFLOP/s with AVX2's 8 lanes and
+ * 204 with AVX-512's 16 (the machine's EPYC runs 512-bit FMAs at full width; the CLI's own FMA
+ * micro-benchmark measures ~200–212 a core).
  *
  * <p>Run (after {@code mvn -o -q -B test-compile}):
  * <pre>
@@ -18,14 +20,15 @@ import java.util.Random;
  *      dev.resnet4j.kernels.GemmBench [reps=7] [threads=1,2] [shape MxNxK[tA][tB] ...]
  * </pre>
  * e.g. {@code dev.resnet4j.kernels.GemmBench 7 1 1024x1024x1024}. Add
- * {@code -Dresnet4j.gemm.species=512} to try 512-bit vectors. The machine is shared, so each
+ * {@code -Dresnet4j.gemm.species=256} to try 256-bit vectors (512 where the CPU has them is the
+ * default). The machine is shared, so each
  * figure is the median of {@code reps} timed runs of ≥ 0.2 s after a warm-up, and besides
  * wall-clock GFLOP/s the harness prints GFLOP per CPU-second (of the thread, or of the process with several threads; "cpu" column,
  * divided by threads for %peak): when other processes steal the cores, wall-clock figures
  * drop but the CPU-time figure still shows what the kernel does with the time it gets.
  */
 public final class GemmBench {
-    static final double PEAK_PER_CORE = 102.0;
+    static final double PEAK_PER_CORE = 102.0 * GemmVectorKernel.L / 8;
 
     /** The shapes the benchmark reports by default: square, ResNet conv layers, batch-16. */
     static final String[] DEFAULT_SHAPES = {
