@@ -197,7 +197,11 @@ public final class Winograd {
         }
         Plan p = new Plan(m, s);
         int[][] blocks = blocks(p, s.n(), Parallel.threads());
-        if (blocks.length >= Parallel.threads() && Parallel.threads() > 1) {
+        // whole blocks a worker when there are at least two each, so that a faster core can take
+        // over a slower one's; with fewer (layer3 at batch 16: two) the workers share each
+        // block's phases instead (batch-16 forward with another process running beside it:
+        // 258 -> 252 and 325 -> 305 ms in two runs; quiet: equal)
+        if (blocks.length >= 2 * Parallel.threads() && Parallel.threads() > 1) {
             Parallel.forRangeBalanced(blocks.length, 1, (lo, hi) -> {
                 for (int q = lo; q < hi; q++) {
                     block(p, x, u, bias, residual, relu, y, blocks[q], false);

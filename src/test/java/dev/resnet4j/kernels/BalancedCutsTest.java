@@ -39,6 +39,17 @@ class BalancedCutsTest {
         return a;
     }
 
+    /** A square convolution {n, c, h, outC, k, stride, pad} and random operands for it. */
+    private record Operands(Convolution.Shape s, float[] x, float[] w, float[] bias, float[] residual, int out) {
+    }
+
+    private static Operands operands(Random r, int[] t) {
+        Convolution.Shape s = new Convolution.Shape(t[0], t[1], t[2], t[2], t[3], t[4], t[4], t[5], t[6]);
+        int out = s.n() * s.outC() * s.oh() * s.ow();
+        return new Operands(s, random(r, s.n() * s.c() * s.h() * s.w()), random(r, s.outC() * s.colRows()),
+                random(r, s.outC()), random(r, out), out);
+    }
+
     /** Runs {@code kernel} into a fresh array on 1 thread, then on 2 and 3, usual and finest pieces: same bits. */
     private static void sameBitsAcrossCuts(String what, int size, Consumer<float[]> kernel) {
         Parallel.finestPieces(false);
@@ -71,13 +82,10 @@ class BalancedCutsTest {
             {1, 64, 14, 70, 3, 1, 1}, {1, 48, 13, 96, 3, 2, 1}, {1, 96, 14, 100, 1, 2, 0}, {3, 32, 9, 40, 3, 2, 1},
         };
         for (int[] t : cases) {
-            Convolution.Shape s = new Convolution.Shape(t[0], t[1], t[2], t[2], t[3], t[4], t[4], t[5], t[6]);
-            float[] x = random(r, s.n() * s.c() * s.h() * s.w());
-            float[] wp = PackedConv.pack(random(r, s.outC() * s.colRows()), s.outC(), s.c(), s.kh() * s.kw());
-            float[] bias = random(r, s.outC());
-            int out = s.n() * s.outC() * s.oh() * s.ow();
-            float[] residual = random(r, out);
-            sameBitsAcrossCuts("PackedConv " + s, out, y -> PackedConv.forward(s, x, wp, bias, residual, true, y));
+            Operands o = operands(r, t);
+            float[] wp = PackedConv.pack(o.w, o.s.outC(), o.s.c(), o.s.kh() * o.s.kw());
+            sameBitsAcrossCuts("PackedConv " + o.s, o.out,
+                    y -> PackedConv.forward(o.s, o.x, wp, o.bias, o.residual, true, y));
         }
     }
 
@@ -128,13 +136,9 @@ class BalancedCutsTest {
             {3, 8, 40, 16, 3, 1, 1}, {1, 3, 50, 16, 7, 2, 3},
         };
         for (int[] t : cases) {
-            Convolution.Shape s = new Convolution.Shape(t[0], t[1], t[2], t[2], t[3], t[4], t[4], t[5], t[6]);
-            float[] x = random(r, s.n() * s.c() * s.h() * s.w());
-            float[] w = random(r, s.outC() * s.colRows());
-            float[] bias = random(r, s.outC());
-            int out = s.n() * s.outC() * s.oh() * s.ow();
-            float[] residual = random(r, out);
-            sameBitsAcrossCuts("Convolution " + s, out, y -> Convolution.forward(s, x, w, bias, residual, true, y));
+            Operands o = operands(r, t);
+            sameBitsAcrossCuts("Convolution " + o.s, o.out,
+                    y -> Convolution.forward(o.s, o.x, o.w, o.bias, o.residual, true, y));
         }
     }
 
