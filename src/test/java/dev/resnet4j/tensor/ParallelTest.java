@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The team behind {@link Parallel#forRange}: every index exactly once, in the documented
  * chunks, for many loops in a row (the workers' hand-off), from the caller and from loops
  * nested inside chunks, from several threads at once (the fork-join fallback), across
- * {@link Parallel#setThreads}, and with failures rethrown to the caller.
+ * {@link Parallel#setThreads}, and with failures rethrown to the caller; and the balanced loops
+ * ({@link Parallel#forRangeBalanced}): every index once however the threads share the pieces,
+ * a stalled worker's pieces taken over by the caller, failures, nesting, concurrent callers.
  */
 class ParallelTest {
     private static final int DEFAULT_THREADS = Parallel.threads();
@@ -63,6 +65,14 @@ class ParallelTest {
         }
     }
 
+    private static void loop(boolean balanced, int n, Parallel.RangeBody body) {
+        if (balanced) {
+            Parallel.forRangeBalanced(n, 1, body);
+        } else {
+            Parallel.forRange(n, 1, body);
+        }
+    }
+
     @Test
     void nestedLoopsAndConcurrentCallers() throws Exception {
         Parallel.setThreads(2);
@@ -75,10 +85,11 @@ class ParallelTest {
                     for (int loop = 0; loop < 300; loop++) {
                         int n = 20;
                         AtomicIntegerArray hits = new AtomicIntegerArray(n * n);
-                        Parallel.forRange(n, 1, (lo, hi) -> {
+                        boolean balanced = loop % 2 == 1; // both kinds of loop, from several callers at once
+                        loop(balanced, n, (lo, hi) -> {
                             for (int i = lo; i < hi; i++) {
                                 int row = i;
-                                Parallel.forRange(n, 1, (a, b) -> {
+                                loop(!balanced, n, (a, b) -> {
                                     for (int j = a; j < b; j++) {
                                         hits.incrementAndGet(row * n + j);
                                     }
