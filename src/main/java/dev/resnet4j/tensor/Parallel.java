@@ -25,6 +25,12 @@ import java.util.function.IntConsumer;
  * called while the team is busy with another thread's loop (a data loader decoding images, a
  * second model served from another thread) runs on a fork-join pool instead; a loop called
  * from inside a loop runs inline.
+ *
+ * <p>{@link #forRangeBalanced} is the inference kernels' loop: the same chunks, but a thread
+ * done with its own takes over the pieces another has not started, so that a slower core (a
+ * neighbour on the machine, a late wake-up) does not leave the others waiting. Its cut varies
+ * from run to run, so it is only for loops whose results do not depend on it; loops that sum
+ * across indices in chunk order (training's weight gradients) keep {@link #forRange}.
  */
 public final class Parallel {
     /** How long an idle worker spins before it parks. */
@@ -115,10 +121,10 @@ public final class Parallel {
      * thread starts on its own chunk of [0, n) and takes it piece by piece from the front (a
      * quarter of what is left of it, at least {@code piece} indices), and a thread done with its
      * own chunk takes what another has not started yet, {@code piece} indices at a time from the
-     * back of that chunk. On this shared machine
-     * one core is often slower than the other for a while, and a worker woken from parking can
-     * start hundreds of µs late: with fixed chunks the caller waits for the slower one
-     * (2–5 ms of a 17 ms batch-1 forward, measured), here it takes over its remaining pieces.
+     * back of that chunk. On a shared machine one core is often slower than the other for a
+     * while, and a worker woken from parking can start hundreds of µs late: with fixed chunks the
+     * faster thread waits for the slower one (here 2–5 ms of a 17 ms batch-1 forward, and 50 ms
+     * of a 190 ms batch-16 forward in a busy phase), here it takes over the remaining pieces.
      * Which thread runs which piece, and how the range is cut into calls of {@code body}, vary
      * from run to run: only for bodies whose every index's result is the same however the range
      * is cut (no sums across indices). Runs inline when there is one piece.
