@@ -203,6 +203,14 @@ final class GemmVectorKernel {
     static final int PR = 7;
 
     /**
+     * Whether {@link #kernelPixelPair} suits this JVM and CPU: with 16-lane vectors (it needs 31
+     * vector registers; AVX2 has 16) on JDK 25 or newer (JDK 17's C2 compiled it ~2.5× slower
+     * than two {@code kernelPixels} calls in the batch-1 forward: 21.2 against 15.3 ms; JDKs
+     * between were not measured).
+     */
+    static final boolean PAIRS_FAST = L == 16 && Runtime.version().feature() >= 25;
+
+    /**
      * tile[PR×NR] (+)= the PR pixels' inputs along one kernel row · a packed NR-channel weight
      * panel, over c steps: the transposed tile of {@link #kernelRows}, output channels in the
      * lanes and pixels broadcast. Step q reads pixel r's input at {@code x[r0 + pr + q]} (a
@@ -276,6 +284,142 @@ final class GemmVectorKernel {
         c51.intoArray(tile, ti + 5 * NR + L);
         c60.intoArray(tile, ti + 6 * NR);
         c61.intoArray(tile, ti + 6 * NR + L);
+    }
+
+    /**
+     * Two tiles of {@link #kernelPixels} at once: the pixels at {@code at[pa] .. at[pa + 13]},
+     * rows 0–6 of the sums at {@code tile[ti ..]} and rows 7–13 at {@code tile[ti2 ..]}. Each
+     * weight vector loaded serves fourteen pixels instead of seven, which halves the weight
+     * traffic from L2 and memory (the first tile to meet a weight chunk streams it from
+     * memory); the per-output sums are the same products in the same order, so the bits equal
+     * two {@code kernelPixels} calls. Twenty-eight accumulators, two weight vectors and one
+     * broadcast: 31 of AVX-512's 32 registers, so only for 16-lane vectors ({@link #PAIRS_FAST}).
+     */
+    static void kernelPixelPair(int c, int r0, float[] x, int[] at, int pa, float[] wp, int wi, float[] tile,
+                                int ti, int ti2, boolean add) {
+        int p0 = at[pa + 0];
+        int p1 = at[pa + 1];
+        int p2 = at[pa + 2];
+        int p3 = at[pa + 3];
+        int p4 = at[pa + 4];
+        int p5 = at[pa + 5];
+        int p6 = at[pa + 6];
+        int p7 = at[pa + 7];
+        int p8 = at[pa + 8];
+        int p9 = at[pa + 9];
+        int p10 = at[pa + 10];
+        int p11 = at[pa + 11];
+        int p12 = at[pa + 12];
+        int p13 = at[pa + 13];
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111, c120, c121, c130, c131;
+        if (add) {
+            c00 = FloatVector.fromArray(S, tile, ti);
+            c01 = FloatVector.fromArray(S, tile, ti + L);
+            c10 = FloatVector.fromArray(S, tile, ti + 1 * NR);
+            c11 = FloatVector.fromArray(S, tile, ti + 1 * NR + L);
+            c20 = FloatVector.fromArray(S, tile, ti + 2 * NR);
+            c21 = FloatVector.fromArray(S, tile, ti + 2 * NR + L);
+            c30 = FloatVector.fromArray(S, tile, ti + 3 * NR);
+            c31 = FloatVector.fromArray(S, tile, ti + 3 * NR + L);
+            c40 = FloatVector.fromArray(S, tile, ti + 4 * NR);
+            c41 = FloatVector.fromArray(S, tile, ti + 4 * NR + L);
+            c50 = FloatVector.fromArray(S, tile, ti + 5 * NR);
+            c51 = FloatVector.fromArray(S, tile, ti + 5 * NR + L);
+            c60 = FloatVector.fromArray(S, tile, ti + 6 * NR);
+            c61 = FloatVector.fromArray(S, tile, ti + 6 * NR + L);
+            c70 = FloatVector.fromArray(S, tile, ti2);
+            c71 = FloatVector.fromArray(S, tile, ti2 + L);
+            c80 = FloatVector.fromArray(S, tile, ti2 + 1 * NR);
+            c81 = FloatVector.fromArray(S, tile, ti2 + 1 * NR + L);
+            c90 = FloatVector.fromArray(S, tile, ti2 + 2 * NR);
+            c91 = FloatVector.fromArray(S, tile, ti2 + 2 * NR + L);
+            c100 = FloatVector.fromArray(S, tile, ti2 + 3 * NR);
+            c101 = FloatVector.fromArray(S, tile, ti2 + 3 * NR + L);
+            c110 = FloatVector.fromArray(S, tile, ti2 + 4 * NR);
+            c111 = FloatVector.fromArray(S, tile, ti2 + 4 * NR + L);
+            c120 = FloatVector.fromArray(S, tile, ti2 + 5 * NR);
+            c121 = FloatVector.fromArray(S, tile, ti2 + 5 * NR + L);
+            c130 = FloatVector.fromArray(S, tile, ti2 + 6 * NR);
+            c131 = FloatVector.fromArray(S, tile, ti2 + 6 * NR + L);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c60 = c61 = c70 = c71 = c80 = c81 = c90 = c91 = c100 = c101 = c110 = c111 = c120 = c121 = c130 = c131 = FloatVector.zero(S);
+        }
+        for (int q = 0; q < c; q++) {
+            int bp = wi + q * NR;
+            int xq = r0 + q;
+            FloatVector b0 = FloatVector.fromArray(S, wp, bp);
+            FloatVector b1 = FloatVector.fromArray(S, wp, bp + L);
+            FloatVector av = FloatVector.broadcast(S, x[xq + p0]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, x[xq + p1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, x[xq + p2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, x[xq + p3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, x[xq + p4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, x[xq + p5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, x[xq + p6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, x[xq + p7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, x[xq + p8]);
+            c80 = av.fma(b0, c80);
+            c81 = av.fma(b1, c81);
+            av = FloatVector.broadcast(S, x[xq + p9]);
+            c90 = av.fma(b0, c90);
+            c91 = av.fma(b1, c91);
+            av = FloatVector.broadcast(S, x[xq + p10]);
+            c100 = av.fma(b0, c100);
+            c101 = av.fma(b1, c101);
+            av = FloatVector.broadcast(S, x[xq + p11]);
+            c110 = av.fma(b0, c110);
+            c111 = av.fma(b1, c111);
+            av = FloatVector.broadcast(S, x[xq + p12]);
+            c120 = av.fma(b0, c120);
+            c121 = av.fma(b1, c121);
+            av = FloatVector.broadcast(S, x[xq + p13]);
+            c130 = av.fma(b0, c130);
+            c131 = av.fma(b1, c131);
+        }
+        c00.intoArray(tile, ti);
+        c01.intoArray(tile, ti + L);
+        c10.intoArray(tile, ti + 1 * NR);
+        c11.intoArray(tile, ti + 1 * NR + L);
+        c20.intoArray(tile, ti + 2 * NR);
+        c21.intoArray(tile, ti + 2 * NR + L);
+        c30.intoArray(tile, ti + 3 * NR);
+        c31.intoArray(tile, ti + 3 * NR + L);
+        c40.intoArray(tile, ti + 4 * NR);
+        c41.intoArray(tile, ti + 4 * NR + L);
+        c50.intoArray(tile, ti + 5 * NR);
+        c51.intoArray(tile, ti + 5 * NR + L);
+        c60.intoArray(tile, ti + 6 * NR);
+        c61.intoArray(tile, ti + 6 * NR + L);
+        c70.intoArray(tile, ti2);
+        c71.intoArray(tile, ti2 + L);
+        c80.intoArray(tile, ti2 + 1 * NR);
+        c81.intoArray(tile, ti2 + 1 * NR + L);
+        c90.intoArray(tile, ti2 + 2 * NR);
+        c91.intoArray(tile, ti2 + 2 * NR + L);
+        c100.intoArray(tile, ti2 + 3 * NR);
+        c101.intoArray(tile, ti2 + 3 * NR + L);
+        c110.intoArray(tile, ti2 + 4 * NR);
+        c111.intoArray(tile, ti2 + 4 * NR + L);
+        c120.intoArray(tile, ti2 + 5 * NR);
+        c121.intoArray(tile, ti2 + 5 * NR + L);
+        c130.intoArray(tile, ti2 + 6 * NR);
+        c131.intoArray(tile, ti2 + 6 * NR + L);
     }
 
     /**

@@ -43,6 +43,14 @@ public final class PackedConv {
     static boolean GATHER = !"false".equals(System.getProperty("resnet4j.conv.gather"));
 
     /**
+     * Whether {@link #units} runs two tiles at a time ({@link GemmVectorKernel#kernelPixelPair}):
+     * by default where that is fast ({@link GemmVectorKernel#PAIRS_FAST}); {@code
+     * -Dresnet4j.conv.pairs=true|false}, tests flip it. Same bits either way.
+     */
+    static boolean PAIRS = Boolean.parseBoolean(System.getProperty("resnet4j.conv.pairs",
+            String.valueOf(GemmVectorKernel.PAIRS_FAST)));
+
+    /**
      * Whether {@link #forward} suits this shape, given the Winograd tile the plan would use
      * otherwise ({@link Winograd#tileFor}, 0 for none). Measured with {@code PackedConvBench}
      * (2 threads, interleaved, each convolution's weights coming from memory as in a network),
@@ -172,9 +180,12 @@ public final class PackedConv {
                 rowAt[ki] = ki * wpd * c;
             }
             tiles = (pixels + PR - 1) / PR;
-            // about 32 units a worker at batch 1 (2 workers): layer4 4 groups of 2 tiles a
-            // panel, layer3 7 of 4, layer2's stride-2 convolution 16 of 7
+            // about 32 units a worker at batch 1 (2 workers), an even number of tiles each:
+            // layer4 4 groups of 2 tiles a panel, layer3 7 of 4, layer2's stride-2 convolution 14 of 8
             int per = (tiles + Math.max(1, 64 / panels) - 1) / Math.max(1, 64 / panels);
+            if (per > 1 && per % 2 == 1) {
+                per++; // whole pairs of tiles for kernelPixelPair
+            }
             groups = (tiles + per - 1) / per;
             groupTiles = per;
             at = new int[tiles * PR];
@@ -234,7 +245,14 @@ public final class PackedConv {
             int on = Math.min(nr, g.s.outC() - o0);
             for (int ki = 0; ki < rows; ki++) {
                 int wi = (j * rows + ki) * chunk;
-                for (int t = t0; t < t1; t++) {
+                int t = t0;
+                if (PAIRS) {
+                    for (; t + 1 < t1; t += 2) {
+                        GemmVectorKernel.kernelPixelPair(run, g.rowAt[ki], xh, at, t * PR, wp, wi, tiles,
+                                t * tileSize, (t + 1) * tileSize, ki > 0);
+                    }
+                }
+                for (; t < t1; t++) {
                     int p0 = t * PR;
                     GemmVectorKernel.kernelPixels(run, g.rowAt[ki], xh, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3],
                             at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, tiles, t * tileSize, ki > 0);

@@ -19,15 +19,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kernels 1×1 to 7×7, strides 1–3, padding, output channel counts on both sides of a panel
  * (so that the last panel is partial), pixel counts that leave
  * the last tile short, 1 to 3 images on 1 to 3 threads, with and without bias, residual and
- * ReLU; gathering the channels-last copy changes nothing, bit for bit.
+ * ReLU; gathering the channels-last copy, and running the tiles two at a time
+ * ({@code kernelPixelPair}) or one at a time, change nothing, bit for bit.
  */
 class PackedConvTest {
     private static final int DEFAULT_THREADS = Parallel.threads();
+    private static final boolean DEFAULT_PAIRS = PackedConv.PAIRS;
 
     @AfterEach
     void restore() {
         Parallel.setThreads(DEFAULT_THREADS);
         PackedConv.GATHER = true;
+        PackedConv.PAIRS = DEFAULT_PAIRS;
     }
 
     @ParameterizedTest
@@ -68,6 +71,14 @@ class PackedConvTest {
                     for (int j = 0; j < out; j++) {
                         assertEquals(Float.floatToRawIntBits(copied[j]), Float.floatToRawIntBits(y[j]),
                                 what + " y[" + j + "] with the channels-last copy gathered and value by value");
+                    }
+                    float[] paired = new float[out];
+                    PackedConv.PAIRS = !DEFAULT_PAIRS;
+                    PackedConv.forward(s, x, wp, full ? bias : null, full ? residual : null, full, paired);
+                    PackedConv.PAIRS = DEFAULT_PAIRS;
+                    for (int j = 0; j < out; j++) {
+                        assertEquals(Float.floatToRawIntBits(paired[j]), Float.floatToRawIntBits(y[j]),
+                                what + " y[" + j + "] with tiles two at a time and one at a time");
                     }
                 }
             }
