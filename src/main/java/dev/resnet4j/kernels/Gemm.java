@@ -41,6 +41,15 @@ public final class Gemm {
     static final int NC = 4096;
     /** Up to this many columns, all of a KC-deep B block (≤ 192 KiB) is kept in L2. */
     static final int SMALL_N = 256;
+
+    /**
+     * Whether {@link #indirect} runs two row tiles at a time over each B panel
+     * ({@link GemmVectorKernel#kernelRowPair}) where it has few columns: by default where that
+     * is fast ({@link GemmVectorKernel#PAIRS_FAST}); {@code -Dresnet4j.gemm.pairs=true|false},
+     * tests flip it. Same bits either way.
+     */
+    static boolean PAIRS = VECTOR && Boolean.parseBoolean(System.getProperty("resnet4j.gemm.pairs",
+            String.valueOf(GemmVectorKernel.PAIRS_FAST)));
     /** Panels of B packed together when M fits one block: ≤ 96 KiB, in L2, rows of 0.5 KiB. */
     static final int B_GROUP = 4;
     /**
@@ -309,23 +318,30 @@ public final class Gemm {
                 for (int q = 0; q < panels; q++) {
                     GemmVectorKernel.packRows(kc, b, rows, pc, g0 + q * NR, pb, q * kc * NR);
                 }
-                for (int ir = 0; ir < m; ir += MR) {
-                    int mr = Math.min(MR, m - ir);
+                for (int ir = 0; ir < m; ) {
+                    // two row tiles at once where there are (the same bits as one at a time)
+                    boolean pair = PAIRS && m - ir > MR;
+                    int mr = Math.min(pair ? 2 * MR : MR, m - ir);
                     int r0 = aOff + ir * k + pc;
                     int last = (mr - 1) * k;
                     for (int q = 0; q < panels; q++) {
                         int j = g0 + q * NR;
+                        int nr = Math.min(NR, g1 - j);
+                        if (pair) {
+                            GemmVectorKernel.kernelRowPair(kc, a, r0, k, last, pb, q * kc * NR, tile, buf.tile2);
+                            store(tile, c, cOff + ir * ldc + j, ldc, MR, nr, pc > 0, epilogue && pc + kc >= k,
+                                    bias, biasOff + ir, residual, relu);
+                            store(buf.tile2, c, cOff + (ir + MR) * ldc + j, ldc, mr - MR, nr, pc > 0,
+                                    epilogue && pc + kc >= k, bias, biasOff + ir + MR, residual, relu);
+                            continue;
+                        }
                         GemmVectorKernel.kernelRows(kc, a, r0, r0 + Math.min(k, last), r0 + Math.min(2 * k, last),
                                 r0 + Math.min(3 * k, last), r0 + Math.min(4 * k, last), r0 + Math.min(5 * k, last),
                                 pb, q * kc * NR, tile);
-                        if (epilogue && pc + kc >= k) {
-                            GemmVectorKernel.storeTileEpilogue(tile, c, cOff + ir * ldc + j, ldc, mr,
-                                    Math.min(NR, g1 - j), pc > 0, bias, biasOff + ir, residual, relu);
-                        } else {
-                            GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + j, ldc, mr, Math.min(NR, g1 - j),
-                                    pc > 0);
-                        }
+                        store(tile, c, cOff + ir * ldc + j, ldc, mr, nr, pc > 0, epilogue && pc + kc >= k,
+                                bias, biasOff + ir, residual, relu);
                     }
+                    ir += mr;
                 }
             }
             return;
@@ -353,6 +369,16 @@ public final class Gemm {
                     }
                 }
             }
+        }
+    }
+
+    /** One tile into C, with Convolution's epilogue when {@code epilogue}. */
+    private static void store(float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean add,
+                              boolean epilogue, float[] bias, int biasOff, float[] residual, boolean relu) {
+        if (epilogue) {
+            GemmVectorKernel.storeTileEpilogue(tile, c, ci, ldc, mr, nr, add, bias, biasOff, residual, relu);
+        } else {
+            GemmVectorKernel.storeTile(tile, c, ci, ldc, mr, nr, add);
         }
     }
 
@@ -631,6 +657,7 @@ public final class Gemm {
         float[] a = new float[0];
         float[] b = new float[0];
         final float[] tile = new float[MR * NR];
+        final float[] tile2 = new float[MR * NR];
 
         float[] packA(int size) {
             if (a.length < size) {

@@ -107,6 +107,107 @@ final class GemmVectorKernel {
     }
 
     /**
+     * Two tiles of {@link #kernelRows} at once, over the same B panel: rows
+     * {@code a[r + min(i·k, last) ..]} for i in [0, 12) (rows past A's edge repeat the last),
+     * rows 0–5 of the result into {@code tile} and 6–11 into {@code tile2}. Each B vector loaded
+     * serves twelve rows instead of six; every sum is the same products in the same order as
+     * two {@code kernelRows} calls, so the same bits. Twenty-four accumulators: for 16-lane
+     * vectors on a JDK that compiles it well ({@link #PAIRS_FAST}).
+     */
+    static void kernelRowPair(int kc, float[] a, int r, int k, int last, float[] b, int bi, float[] tile,
+                              float[] tile2) {
+        int r0 = r;
+        int r1 = r + Math.min(1 * k, last);
+        int r2 = r + Math.min(2 * k, last);
+        int r3 = r + Math.min(3 * k, last);
+        int r4 = r + Math.min(4 * k, last);
+        int r5 = r + Math.min(5 * k, last);
+        int r6 = r + Math.min(6 * k, last);
+        int r7 = r + Math.min(7 * k, last);
+        int r8 = r + Math.min(8 * k, last);
+        int r9 = r + Math.min(9 * k, last);
+        int r10 = r + Math.min(10 * k, last);
+        int r11 = r + Math.min(11 * k, last);
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        FloatVector c80 = FloatVector.zero(S), c81 = FloatVector.zero(S);
+        FloatVector c90 = FloatVector.zero(S), c91 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bp = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+            FloatVector av = FloatVector.broadcast(S, a[r0 + p]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[r1 + p]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[r2 + p]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[r3 + p]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[r4 + p]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[r5 + p]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, a[r6 + p]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, a[r7 + p]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, a[r8 + p]);
+            c80 = av.fma(b0, c80);
+            c81 = av.fma(b1, c81);
+            av = FloatVector.broadcast(S, a[r9 + p]);
+            c90 = av.fma(b0, c90);
+            c91 = av.fma(b1, c91);
+            av = FloatVector.broadcast(S, a[r10 + p]);
+            c100 = av.fma(b0, c100);
+            c101 = av.fma(b1, c101);
+            av = FloatVector.broadcast(S, a[r11 + p]);
+            c110 = av.fma(b0, c110);
+            c111 = av.fma(b1, c111);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, 0 + L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile2, 0);
+        c61.intoArray(tile2, 0 + L);
+        c70.intoArray(tile2, NR);
+        c71.intoArray(tile2, NR + L);
+        c80.intoArray(tile2, 2 * NR);
+        c81.intoArray(tile2, 2 * NR + L);
+        c90.intoArray(tile2, 3 * NR);
+        c91.intoArray(tile2, 3 * NR + L);
+        c100.intoArray(tile2, 4 * NR);
+        c101.intoArray(tile2, 4 * NR + L);
+        c110.intoArray(tile2, 5 * NR);
+        c111.intoArray(tile2, 5 * NR + L);
+    }
+
+    /**
      * pb[pi + p·NR .. + NR) = b[rows[ri + p] + j .. + NR) for p in [0, kc): a B panel whose
      * k-th row is a run of b at its own offset (a convolution's input, one offset per kernel
      * tap, see {@code Convolution.forwardIndirect}), packed. Every read must lie inside b.

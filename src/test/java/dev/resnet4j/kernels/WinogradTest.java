@@ -16,11 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Winograd F(2,3) and F(4,3) against a double-precision direct convolution, over map sizes that
  * are and are not multiples of the tile, channel counts on both sides of the GEMM's blocks,
  * batches that group differently, 1 and 2 threads, with and without bias, residual and ReLU; the
- * vector transforms against their plain twins bit for bit; and the size of the error next to
+ * vector transforms against their plain twins bit for bit; the products' row tiles two at a time
+ * ({@code kernelRowPair}) and one at a time, bit for bit; and the size of the error next to
  * the direct product's (the figure docs/performance.md quotes).
  */
 class WinogradTest {
     private static final int DEFAULT_THREADS = Parallel.threads();
+    private static final boolean DEFAULT_GEMM_PAIRS = Gemm.PAIRS;
 
     @AfterEach
     void restoreThreads() {
@@ -57,6 +59,18 @@ class WinogradTest {
                         boolean full = variant == 1;
                         float[] y = random(rnd, residual.length); // every element must be written
                         Winograd.forward(m, s, x, u, full ? bias : null, full ? residual : null, full, y);
+                        float[] flipped = new float[y.length];
+                        Gemm.PAIRS = !DEFAULT_GEMM_PAIRS;
+                        try {
+                            Winograd.forward(m, s, x, u, full ? bias : null, full ? residual : null, full, flipped);
+                        } finally {
+                            Gemm.PAIRS = DEFAULT_GEMM_PAIRS;
+                        }
+                        for (int j = 0; j < y.length; j++) {
+                            assertEquals(Float.floatToRawIntBits(y[j]), Float.floatToRawIntBits(flipped[j]),
+                                    "F(" + m + ",3) n=" + n + " " + java.util.Arrays.toString(t) + " y[" + j
+                                            + "] with the products' row tiles two at a time and one at a time");
+                        }
                         double[] want = DirectReference.conv(s, x, w, full ? bias : null, full ? residual : null, full);
                         // F(m,3) sums 9·C products through transforms with coefficients up to
                         // 8 (F(4,3)): allow a few ulps of the terms' magnitude, scaled by tile
