@@ -358,15 +358,23 @@ public final class Gemm {
                 int kc = Math.min(kc0, k - pc);
                 int blk = mp * pc;
                 GemmVectorKernel.packRows(kc, b, rows, pc, j, pb, 0);
-                for (int ir = 0; ir < m; ir += MR) {
-                    GemmVectorKernel.kernel(kc, pa, blk + ir * kc, pb, 0, tile);
-                    if (epilogue && pc + kc >= k) {
-                        GemmVectorKernel.storeTileEpilogue(tile, c, cOff + ir * ldc + j, ldc, Math.min(MR, m - ir),
-                                nr, pc > 0, bias, biasOff + ir, residual, relu);
-                    } else {
-                        GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + j, ldc, Math.min(MR, m - ir), nr,
-                                pc > 0);
+                boolean last = epilogue && pc + kc >= k;
+                for (int ir = 0; ir < m; ) {
+                    if (PAIRS && m - ir > MR) {
+                        int mr = Math.min(2 * MR, m - ir);
+                        GemmVectorKernel.kernelRowPair(kc, pa, blk + ir * kc, kc, (mr - 1) * kc, pb, 0, tile,
+                                buf.tile2);
+                        store(tile, c, cOff + ir * ldc + j, ldc, MR, nr, pc > 0, last, bias, biasOff + ir,
+                                residual, relu);
+                        store(buf.tile2, c, cOff + (ir + MR) * ldc + j, ldc, mr - MR, nr, pc > 0, last, bias,
+                                biasOff + ir + MR, residual, relu);
+                        ir += mr;
+                        continue;
                     }
+                    GemmVectorKernel.kernel(kc, pa, blk + ir * kc, pb, 0, tile);
+                    store(tile, c, cOff + ir * ldc + j, ldc, Math.min(MR, m - ir), nr, pc > 0, last, bias,
+                            biasOff + ir, residual, relu);
+                    ir += MR;
                 }
             }
         }
@@ -437,10 +445,7 @@ public final class Gemm {
                         packB(transB, b, bOff, ldb, pc, jc + jg, kc, ng, pb);
                         for (int jr = 0; jr < ng; jr += NR) {
                             int nr = Math.min(NR, ng - jr);
-                            for (int ir = 0; ir < m; ir += MR) {
-                                tile(vector, kc, pa, ir * kc, pb, jr * kc, tile, c,
-                                        cOff + ir * ldc + jc + jg + jr, ldc, Math.min(MR, m - ir), nr, add);
-                            }
+                            rowTiles(vector, kc, pa, m, pb, jr * kc, buf, c, cOff + jc + jg + jr, ldc, nr, add);
                         }
                     }
                 } else if (nc <= SMALL_N) {
@@ -450,6 +455,21 @@ public final class Gemm {
                     packB(transB, b, bOff, ldb, pc, jc, kc, nc, pb);
                     for (int ir = 0; ir < m; ir += MR) {
                         int mr = Math.min(MR, m - ir);
+                        if (vector && !transA && PAIRS && m - ir > MR) {
+                            // two row tiles at once (the same bits as one at a time)
+                            mr = Math.min(2 * MR, m - ir);
+                            int r0 = aOff + ir * lda + pc;
+                            for (int jr = 0; jr < nc; jr += NR) {
+                                int nr = Math.min(NR, nc - jr);
+                                GemmVectorKernel.kernelRowPair(kc, a, r0, lda, (mr - 1) * lda, pb, jr * kc, tile,
+                                        buf.tile2);
+                                GemmVectorKernel.storeTile(tile, c, cOff + ir * ldc + jc + jr, ldc, MR, nr, add);
+                                GemmVectorKernel.storeTile(buf.tile2, c, cOff + (ir + MR) * ldc + jc + jr, ldc, mr - MR,
+                                        nr, add);
+                            }
+                            ir += MR; // and the loop's MR
+                            continue;
+                        }
                         if (vector && !transA) {
                             int r0 = aOff + ir * lda + pc;
                             int last = (mr - 1) * lda;
@@ -477,14 +497,32 @@ public final class Gemm {
                         for (int jr = 0; jr < nc; jr += NR) {
                             int nr = Math.min(NR, nc - jr);
                             int cj = cOff + ic * ldc + jc + jr;
-                            for (int ir = 0; ir < mc; ir += MR) {
-                                tile(vector, kc, pa, ir * kc, pb, jr * kc, tile,
-                                        c, cj + ir * ldc, ldc, Math.min(MR, mc - ir), nr, add);
-                            }
+                            rowTiles(vector, kc, pa, mc, pb, jr * kc, buf, c, cj, ldc, nr, add);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The mc rows of a packed A block (row r at {@code pa[r·kc]}) against one B panel, into C
+     * at ci: MR-row tiles, two at a time where {@link #PAIRS} and there are (the same bits as
+     * one at a time).
+     */
+    private static void rowTiles(boolean vector, int kc, float[] pa, int mc, float[] pb, int bi, Buffers buf,
+                                 float[] c, int ci, int ldc, int nr, boolean add) {
+        for (int ir = 0; ir < mc; ) {
+            if (vector && PAIRS && mc - ir > MR) {
+                int mr = Math.min(2 * MR, mc - ir);
+                GemmVectorKernel.kernelRowPair(kc, pa, ir * kc, kc, (mr - 1) * kc, pb, bi, buf.tile, buf.tile2);
+                GemmVectorKernel.storeTile(buf.tile, c, ci + ir * ldc, ldc, MR, nr, add);
+                GemmVectorKernel.storeTile(buf.tile2, c, ci + (ir + MR) * ldc, ldc, mr - MR, nr, add);
+                ir += mr;
+                continue;
+            }
+            tile(vector, kc, pa, ir * kc, pb, bi, buf.tile, c, ci + ir * ldc, ldc, Math.min(MR, mc - ir), nr, add);
+            ir += MR;
         }
     }
 

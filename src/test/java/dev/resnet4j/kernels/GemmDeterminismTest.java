@@ -30,6 +30,50 @@ class GemmDeterminismTest {
             assertArrayEquals(vector, scalar, "kc=" + kc);
         }
     }
+    /**
+     * sgemm with its row tiles two at a time ({@code kernelRowPair}) and one at a time, bit for
+     * bit, through each of its paths: one A block with B packed in groups, few columns with A
+     * read in place or packed (transposed), and the general blocking; row counts that leave a
+     * single tile, a short second tile of a pair, and several blocks.
+     */
+    @Test
+    void rowTilesTwoAtATimeAreBitIdentical() throws InterruptedException {
+        org.junit.jupiter.api.Assertions.assertTrue(Gemm.awaitVectorKernel(120_000), "vector kernel never became ready");
+        boolean pairs = Gemm.PAIRS;
+        SplittableRandom r = new SplittableRandom(13);
+        int[][] shapes = {{7, 40, 33}, {13, 300, 70}, {64, 1000, 147}, {150, 100, 200}, {300, 700, 300},
+            {12, 64, 9}, {11, 5, 3}, {6, 50, 20}};
+        try {
+            for (int[] d : shapes) {
+                int m = d[0], n = d[1], k = d[2];
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                    float[] a = gaussian(r, m * k);
+                    float[] b = gaussian(r, k * n);
+                    float[] c0 = gaussian(r, m * n);
+                    float[][] got = new float[2][];
+                    for (int v = 0; v < 2; v++) {
+                        Gemm.PAIRS = v == 1;
+                        got[v] = c0.clone();
+                        Gemm.sgemm(ta, tb, m, n, k, a, 0, ta ? m : k, b, 0, tb ? k : n, got[v], 0, n, true);
+                    }
+                    assertArrayEquals(got[0], got[1], "m=" + m + " n=" + n + " k=" + k + " transA=" + ta
+                            + " transB=" + tb);
+                }
+            }
+        } finally {
+            Gemm.PAIRS = pairs;
+        }
+    }
+
+    private static float[] gaussian(SplittableRandom r, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return x;
+    }
+
     @Test
     void scalarAndVectorDotProductsAreBitIdentical() {
         // the dot products of A·Bᵀ with few rows (a fully connected layer at batch 1)
