@@ -9,7 +9,8 @@ import java.util.Random;
  * {@link PackedConv} against the path the plan would take otherwise (Winograd where it
  * applies, else {@link Convolution}), interleaved in one JVM, with several copies of the
  * weights used in turn so that they come from memory as in a network; and PackedConv with the
- * channels-last copy value by value. Args: iterations, threads; {@code -Dbatch=N}, {@code -Dshapes=...}.
+ * channels-last copy value by value. Args: iterations, threads; {@code -Dbatch=N}, {@code -Dshapes=...},
+ * {@code -Dcopies=N} (weight copies cycled; 1 keeps them in cache).
  */
 public final class PackedConvBench {
     private PackedConvBench() {
@@ -44,8 +45,9 @@ public final class PackedConvBench {
             float[] y1 = new float[res.length];
             int m = Winograd.tileFor(s);
             float[] u = m == 0 ? null : Winograd.transformWeights(m, w, d[2], d[0]);
-            // several copies of the weights, used in turn, so that they come from memory as in a network
-            int copies = (int) Math.max(1, (64L << 20) / (4L * w.length));
+            // several copies of the weights, used in turn, so that they come from memory as in a
+            // network (-Dcopies=1: the same weights every call, hot in cache, to see what streaming costs)
+            int copies = Integer.getInteger("copies", (int) Math.max(1, (64L << 20) / (4L * w.length)));
             float[][] wps = new float[copies][];
             float[][] ws = new float[copies][];
             float[][] us = new float[copies][];
