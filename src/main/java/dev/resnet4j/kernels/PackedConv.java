@@ -29,9 +29,9 @@ public final class PackedConv {
 
     /**
      * At most this many output pixels per image when there are fewer images than workers
-     * (layer2's stride-2 convolution and everything after it at 224 px), and a quarter of it
-     * otherwise (layer3's and layer4's). {@code -Dresnet4j.conv.packedPixels}; 0 turns the
-     * path off.
+     * (layer2's stride-2 convolution and everything after it at 224 px), or when the tiles run
+     * two at a time ({@link #PAIRS}); a quarter of it otherwise (layer3's and layer4's).
+     * {@code -Dresnet4j.conv.packedPixels}; 0 turns the path off.
      */
     static int MAX_PIXELS = Integer.getInteger("resnet4j.conv.packedPixels", 784);
 
@@ -62,10 +62,11 @@ public final class PackedConv {
      *       224 px: layer3's and layer4's 3×3 convolutions 15–40 % faster (layer3 also than
      *       F(2,3)), layer2's stride-2 one ~15 %, layer4's 1×1 shortcut ~30 %;</li>
      *   <li>more images (each worker takes whole images): kernels larger than 1×1, up to a
-     *       quarter of MAX_PIXELS, not instead of F(2,3), which is 10–20 % faster there.
-     *       Layer3's and layer4's stride-2 3×3 convolutions 20–30 % faster at batch 2 and 4,
-     *       8–16 % at 16 (one thread's CPU time); layer2's (784 pixels) no faster at 16, and
-     *       layer4's 1×1 shortcut ~35 % slower;</li>
+     *       quarter of MAX_PIXELS (all of it with {@link #PAIRS}), not instead of F(2,3), which
+     *       is 10–20 % faster there. Layer3's and layer4's stride-2 3×3 convolutions 20–30 %
+     *       faster at batch 2 and 4, 8–16 % at 16 (one thread's CPU time); layer2's (784
+     *       pixels) at 16 no faster with one tile at a time, 7–9 % faster with pairs (9.27 and
+     *       8.76 ms against 10.15 and 9.43, two runs); layer4's 1×1 shortcut ~35 % slower;</li>
      *   <li>with at least 128 multiply-adds per input value, for the channels-last copy to pay:
      *       a 3×3 convolution has them, and layer4's 1×1 stride-2 shortcut; layer3's (64) has
      *       not, and would be 30–45 % slower;</li>
@@ -78,7 +79,7 @@ public final class PackedConv {
         }
         long pixels = (long) s.oh() * s.ow();
         boolean few = s.n() == 1 || s.n() < Parallel.threads();
-        if (!few && (winogradTile == 2 || 4 * pixels > MAX_PIXELS || s.kh() * s.kw() == 1)) {
+        if (!few && (winogradTile == 2 || (PAIRS ? pixels : 4 * pixels) > MAX_PIXELS || s.kh() * s.kw() == 1)) {
             return false;
         }
         return pixels <= MAX_PIXELS && (long) s.outC() * s.kh() * s.kw() * pixels >= 128L * s.h() * s.w();

@@ -25,7 +25,8 @@ import java.util.List;
  * turns it off), their folded filters transformed on first use of each tile size. Convolutions
  * with few pixels per image run as {@link PackedConv} where it is faster ({@link
  * PackedConv#applies}: at batch 1 layer2's stride-2 convolution, layer3 and layer4; at larger
- * batches layer3's and layer4's stride-2 ones), their folded filters packed on first use.
+ * batches the stride-2 3×3 ones, layer2's only where the tiles run two at a time), their folded
+ * filters packed on first use.
  *
  * <p>Every intermediate result has its own buffer, reused from one forward to the next while
  * the batch shape stays (only the logits leave this class, and they are fresh), so a served

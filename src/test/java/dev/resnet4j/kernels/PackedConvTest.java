@@ -126,15 +126,21 @@ class PackedConvTest {
         // ResNet-50's 1×1 convolutions at 14×14, but not those with few output channels
         assertTrue(applies(1, 1024, 14, 256, 1, 1, 0));
         assertFalse(applies(1, 256, 14, 64, 1, 1, 0));
-        // batch 2 and 16: layer3's and layer4's stride-2 3×3, not layer2's, not instead of
-        // F(2,3) (layer4 at batch 2) or F(4,3) (at 16), not the 1×1 shortcuts
-        for (int n : new int[]{2, 16}) {
-            assertFalse(applies(n, 256, 14, 512, 1, 2, 0), "batch " + n);
-            assertTrue(applies(n, 128, 28, 256, 3, 2, 1), "batch " + n);
-            assertTrue(applies(n, 256, 14, 512, 3, 2, 1), "batch " + n);
-            assertFalse(applies(n, 64, 56, 128, 3, 2, 1), "batch " + n);
-            assertFalse(applies(n, 512, 7, 512, 3, 1, 1), "batch " + n);
+        // batch 2 and 16: layer3's and layer4's stride-2 3×3, layer2's only with tiles two at
+        // a time, not instead of F(2,3) (layer4 at batch 2) or F(4,3) (at 16), not the 1×1 shortcuts
+        for (boolean pairs : new boolean[]{false, true}) {
+            PackedConv.PAIRS = pairs;
+            for (int n : new int[]{2, 16}) {
+                String what = "batch " + n + " pairs " + pairs;
+                assertFalse(applies(n, 256, 14, 512, 1, 2, 0), what);
+                assertTrue(applies(n, 128, 28, 256, 3, 2, 1), what);
+                assertTrue(applies(n, 256, 14, 512, 3, 2, 1), what);
+                assertEquals(pairs, applies(n, 64, 56, 128, 3, 2, 1), what);
+                assertFalse(applies(n, 512, 7, 512, 3, 1, 1), what);
+                assertFalse(applies(n, 64, 56, 64, 3, 1, 1), what);
+            }
         }
+        PackedConv.PAIRS = DEFAULT_PAIRS;
         Parallel.setThreads(1);
         assertTrue(applies(1, 512, 7, 512, 3, 1, 1));
         assertTrue(applies(1, 256, 14, 256, 3, 1, 1));
