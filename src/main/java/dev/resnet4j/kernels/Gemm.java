@@ -102,7 +102,7 @@ public final class Gemm {
         return vectorReady;
     }
 
-    /** Row offsets for warming up {@link GemmVectorKernel#packRows}. */
+    /** Row offsets for warming up {@link GemmVectorKernel#packRows}, pixel offsets for the pixel kernels. */
     private static final int[] WARM_ROWS = new int[64];
 
     /**
@@ -146,6 +146,11 @@ public final class Gemm {
         GemmVectorKernel.kernel(kc, pa, 0, pb, 0, tile);
         // and PackedConv's (kc channels, every pixel at 0, a first tap or a later one)
         GemmVectorKernel.kernelPixels(kc, 0, pb, 0, 0, 0, 0, 0, 0, 0, pb, 0, tile, 0, (i & 1) == 0);
+        if (GemmVectorKernel.PAIRS_FAST) {
+            // the two-tile forms, where they are used (rows past the sixth repeat the last)
+            GemmVectorKernel.kernelRowPair(kc, pa, 0, kc, (MR - 1) * kc, pb, 0, tile, c);
+            GemmVectorKernel.kernelPixelPair(kc, 0, pb, WARM_ROWS, 0, pb, 0, tile, 0, 0, (i & 1) == 0);
+        }
         boolean edge = i % 8 == 0;
         GemmVectorKernel.storeTile(tile, c, 0, NR, edge ? MR - 1 : MR, edge ? NR - 1 : NR, (i & 1) == 0);
     }
