@@ -43,8 +43,8 @@ public final class Gemm {
     static final int SMALL_N = 256;
 
     /**
-     * Whether {@link #indirect} runs two row tiles at a time over each B panel
-     * ({@link GemmVectorKernel#kernelRowPair}) where it has few columns: by default where that
+     * Whether the vector GEMMs ({@link #sgemm}'s paths and {@link #indirect}) run two row tiles
+     * at a time over each B panel ({@link GemmVectorKernel#kernelRowPair}): by default where that
      * is fast ({@link GemmVectorKernel#PAIRS_FAST}); {@code -Dresnet4j.gemm.pairs=true|false},
      * tests flip it. Same bits either way.
      */

@@ -14,7 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Tile shape 6×(2 vectors): twelve vector accumulators, two B vectors and one broadcast A
  * value live in registers (15 of the 16 ymm registers AVX2 has), and each k step issues 12
  * FMAs for 2 vector loads + 6 broadcasts, so the two FMA pipes, not the load ports, are the
- * bottleneck.
+ * bottleneck. With 16-lane vectors on JDK 25+ ({@link #PAIRS_FAST}) two such tiles run in one
+ * loop over the same B panel ({@link #kernelRowPair}, 24 accumulators; {@link #kernelPixelPair}
+ * for the transposed pixel tiles, 28): the same sums in the same order, so the same bits.
  *
  * <p>The species is the CPU's preferred one, capped at 512 bits: 256-bit (6×16 tiles) on AVX2
  * machines, 512-bit (6×32 tiles) on AVX-512 ones, where it doubles throughput on cores with

@@ -13,7 +13,9 @@ import dev.resnet4j.tensor.Parallel;
  * one run, which the kernel reads with indices that step by one, so no bounds check is left in
  * its loop and no lowered matrix is formed. Only real pixels are computed: on a 7×7 map the
  * transposed product of {@link Convolution} computes 64 columns for 49 pixels (two 32-column
- * panels), this one 7 tiles of 7.
+ * panels), this one 7 tiles of 7. Where {@link #PAIRS} (JDK 25+, 16-lane vectors), two tiles run
+ * in one loop ({@link GemmVectorKernel#kernelPixelPair}), so that each weight vector loaded,
+ * the first time from memory, serves 14 pixels; the bits are the same.
  *
  * <p>The depth is not blocked: each tile is accumulated over all of C·kh·kw and stored once,
  * then the epilogue (bias, residual, ReLU) writes it transposed into y. The sums are those of
