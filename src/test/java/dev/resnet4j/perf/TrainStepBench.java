@@ -77,6 +77,8 @@ public final class TrainStepBench {
             net.eval();
         } else {
             net.train(true);
+            net.reuseBuffers(true); // as the trainer and `resnet bench --train` run it (until 2026-11-26 it did not:
+            // each step then allocated and zeroed ~118 MB of activations, ~2.5 % of a step in Tensor.zeros)
         }
 
         Map<String, List<Double>> stages = new LinkedHashMap<>();
