@@ -119,7 +119,7 @@ public final class Pooling {
         int ow = outSize(w, kernel, stride, pad);
         Parallel.forRange(planes, 4, (lo, hi) -> {
             float[] col = new float[w];
-            float[] max = new float[oh * ow];
+            float[] max = new float[ow]; // one output row's maxima
             for (int pl = lo; pl < hi; pl++) {
                 int xBase = pl * h * w;
                 int yBase = pl * oh * ow;
@@ -128,12 +128,12 @@ public final class Pooling {
                     int ys = Math.max(y0, 0);
                     int ye = Math.min(y0 + kernel, h);
                     columnMax(x, xBase, w, ys, ye, col);
-                    rowMax(col, 0, w, kernel, stride, pad, max, oy * ow, ow);
+                    rowMax(col, 0, w, kernel, stride, pad, max, 0, ow);
                     for (int ox = 0; ox < ow; ox++) {
                         int x0 = ox * stride - pad;
                         int xs = Math.max(x0, 0);
                         int xe = Math.min(x0 + kernel, w);
-                        float m = max[oy * ow + ox];
+                        float m = max[ox];
                         int at = first(x, xBase, w, ys, ye, xs, xe, m);
                         if (y != null) {
                             y[yBase + oy * ow + ox] = x[xBase + at];
