@@ -282,6 +282,26 @@ final class GemmVectorKernel {
         }
     }
 
+    /**
+     * One pixel's NR channels of a {@link PackedConv} tile into the padded channels-last layout:
+     * y[d + o] = epilogue(tile[t + o] + bias[bi + o] (+ residual[d + o])), o in [0, NR), the same
+     * operations as the scalar store (+ 0 without a bias, as there).
+     */
+    static void storeChannels(float[] tile, int t, float[] bias, int bi, float[] residual, boolean relu, float[] y,
+                              int d) {
+        for (int h = 0; h < NR; h += L) {
+            FloatVector v = FloatVector.fromArray(S, tile, t + h);
+            v = bias == null ? v.add(0f) : v.add(FloatVector.fromArray(S, bias, bi + h));
+            if (residual != null) {
+                v = v.add(FloatVector.fromArray(S, residual, d + h));
+            }
+            if (relu) {
+                v = v.max(0f);
+            }
+            v.intoArray(y, d + h);
+        }
+    }
+
     /** The offsets {@link #gatherColumns} gathers at: L channels, planes of {@code stride} floats apart. */
     static int[] gatherOffsets(int stride) {
         int[] o = new int[L];

@@ -116,8 +116,7 @@ public final class PackedConv {
      */
     public static void forward(Convolution.Shape s, float[] x, float[] wp, float[] bias, float[] residual,
                                boolean relu, float[] y) {
-        Geometry g = GEOMETRIES.computeIfAbsent(new Convolution.Shape(1, s.c(), s.h(), s.w(), s.outC(), s.kh(), s.kw(),
-                s.stride(), s.pad()), Geometry::new);
+        Geometry g = geometry(s, s.pad());
         int inSize = s.c() * s.h() * s.w();
         int outSize = s.outC() * g.pixels;
         int xhSize = g.hp * g.wpd * s.c();
@@ -130,7 +129,8 @@ public final class PackedConv {
                 // pieces of a panel's tiles (units), so that a faster core can take over a
                 // slower one's last ones
                 Parallel.forRangeBalanced(g.panels * g.groups, 1, (lo, hi) ->
-                        units(g, xh, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles)));
+                        units(g, xh, 0, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles),
+                                false));
             }
             return;
         }
@@ -139,13 +139,111 @@ public final class PackedConv {
             float[] xh = buf.image(xhSize);
             for (int i = lo; i < hi; i++) {
                 channelsLast(s, x, i * inSize, 0, g.hp, xh);
-                units(g, xh, wp, 0, g.panels * g.groups, bias, residual, relu, y, i * outSize, buf.tiles(g.tiles));
+                units(g, xh, 0, wp, 0, g.panels * g.groups, bias, residual, relu, y, i * outSize,
+                        buf.tiles(g.tiles), false);
             }
         });
     }
 
+    /**
+     * Whether the padded channels-last form ({@link #forwardPadded}) takes this convolution: a
+     * 3×3 kernel with padding 1 or a 1×1 kernel without padding (any stride), fewer images
+     * than workers (batch-1 inference, where the workers split each image's weight panels),
+     * at most {@link #MAX_PIXELS} output pixels, the vector kernel in use, and {@link #PADDED}.
+     */
+    public static boolean appliesPadded(Convolution.Shape s) {
+        boolean kernel = s.kh() == s.kw() && (s.kh() == 3 && s.pad() == 1 || s.kh() == 1 && s.pad() == 0);
+        return PADDED && kernel && Gemm.vectorInUse() && s.n() < Parallel.threads()
+                && (long) s.oh() * s.ow() <= MAX_PIXELS;
+    }
+
+    /**
+     * Whether a run of convolutions may keep their activations in the padded channels-last
+     * layout ({@link #forwardPadded}) instead of converting at every convolution;
+     * {@code -Dresnet4j.conv.padded=false}, tests flip it. Same bits either way.
+     */
+    public static boolean PADDED = !"false".equals(System.getProperty("resnet4j.conv.padded"));
+
+    /** Floats of n images [C, H, W] in the padded channels-last layout: n·(H + 2)·(W + 2)·C. */
+    public static int paddedSize(int n, int c, int h, int w) {
+        return n * (h + 2) * (w + 2) * c;
+    }
+
+    /**
+     * n images x [n, C, H, W] into the padded channels-last layout, xh[((i·(H + 2) + r)·(W + 2)
+     * + col)·C + c] = x[i, c, r − 1, col − 1], zero on the one-pixel border, the layout
+     * {@link #forwardPadded} reads and writes.
+     */
+    public static void toPadded(int n, int c, int h, int w, float[] x, float[] xh) {
+        Convolution.Shape s = new Convolution.Shape(1, c, h, w, c, 3, 3, 1, 1);
+        int inSize = c * h * w;
+        int size = paddedSize(1, c, h, w);
+        for (int i = 0; i < n; i++) {
+            int xOff = i * inSize;
+            int d = i * size;
+            Parallel.forRangeBalanced(h + 2, 2, (lo, hi) -> channelsLast(s, x, xOff, lo, hi, xh, d));
+        }
+    }
+
+    /**
+     * y = conv(x, w) + bias (+ residual), then ReLU if {@code relu}, as {@link #forward} computes
+     * it (the same sums in the same order, so the same bits), with x, the residual and y in the
+     * padded channels-last layout ({@link #toPadded}): y's border is not written (zero in a
+     * fresh buffer), the residual has y's shape. For shapes {@link #appliesPadded} takes: no
+     * copy of the input and no transposed store, the workers splitting each image's weight
+     * panels' tile groups.
+     */
+    public static void forwardPadded(Convolution.Shape s, float[] xh, float[] wp, float[] bias, float[] residual,
+                                     boolean relu, float[] y) {
+        if (!(s.kh() == 3 && s.pad() == 1 || s.kh() == 1 && s.pad() == 0) || s.kh() != s.kw()) {
+            throw new IllegalArgumentException("padded layout: 3x3 with padding 1 or 1x1 without, got " + s);
+        }
+        Geometry g = geometry(s, 1);
+        int inSize = paddedSize(1, s.c(), s.h(), s.w());
+        int outSize = paddedSize(1, s.outC(), s.oh(), s.ow());
+        for (int i = 0; i < s.n(); i++) {
+            int xOff = i * inSize;
+            int yOff = i * outSize;
+            Parallel.forRangeBalanced(g.panels * g.groups, 1, (lo, hi) ->
+                    units(g, xh, xOff, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles), true));
+        }
+    }
+
+    /**
+     * y[i, c] = the mean of image i's channel c over its H×W pixels, from the padded
+     * channels-last layout: the sum over the pixels in row-major order, then divided by H·W, as
+     * {@code AdaptiveAvgPool2d(1, 1)} computes it (the same bits).
+     */
+    public static void avgPoolPadded(int n, int c, int h, int w, float[] xh, float[] y) {
+        int size = paddedSize(1, c, h, w);
+        for (int i = 0; i < n; i++) {
+            int yo = i * c;
+            java.util.Arrays.fill(y, yo, yo + c, 0f);
+            for (int r = 1; r <= h; r++) {
+                for (int col = 1; col <= w; col++) {
+                    int src = i * size + (r * (w + 2) + col) * c;
+                    for (int ci = 0; ci < c; ci++) {
+                        y[yo + ci] += xh[src + ci];
+                    }
+                }
+            }
+            for (int ci = 0; ci < c; ci++) {
+                y[yo + ci] = y[yo + ci] / (h * w);
+            }
+        }
+    }
+
+    /** The geometry of shape s (batch ignored) over an input stored with {@code storagePad} zero pixels around it. */
+    private static Geometry geometry(Convolution.Shape s, int storagePad) {
+        return GEOMETRIES.computeIfAbsent(new Key(new Convolution.Shape(1, s.c(), s.h(), s.w(), s.outC(), s.kh(),
+                s.kw(), s.stride(), s.pad()), storagePad), k -> new Geometry(k.s(), k.storagePad()));
+    }
+
+    private record Key(Convolution.Shape s, int storagePad) {
+    }
+
     /** {@link Geometry} per shape (batch set to 1), made once: its pixel offsets cost ~3 % of a call to build. */
-    private static final java.util.Map<Convolution.Shape, Geometry> GEOMETRIES =
+    private static final java.util.Map<Key, Geometry> GEOMETRIES =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Sizes and offsets derived from the shape (all but the batch). */
@@ -166,12 +264,15 @@ public final class PackedConv {
         /** Where pixel p's window starts (the last tile repeats the last pixel). */
         final int[] at;
 
-        Geometry(Convolution.Shape s) {
+        Geometry(Convolution.Shape s, int storagePad) {
             this.s = s;
             int c = s.c();
             int st = s.stride();
-            hp = s.h() + 2 * s.pad();
-            wpd = s.w() + 2 * s.pad();
+            hp = s.h() + 2 * storagePad;
+            wpd = s.w() + 2 * storagePad;
+            // the window of output pixel (0, 0) starts this many pixels into each stored row and
+            // column: none where the input is stored with the convolution's own padding
+            int shift = storagePad - s.pad();
             int ow = s.ow();
             pixels = s.oh() * ow;
             panels = (s.outC() + Gemm.NR - 1) / Gemm.NR;
@@ -194,7 +295,7 @@ public final class PackedConv {
             at = new int[tiles * PR];
             for (int p = 0; p < at.length; p++) {
                 int q = Math.min(p, pixels - 1);
-                at[p] = (st * (q / ow) * wpd + st * (q % ow)) * c;
+                at[p] = ((st * (q / ow) + shift) * wpd + st * (q % ow) + shift) * c;
             }
         }
     }
@@ -231,8 +332,8 @@ public final class PackedConv {
      * chunk's cache lines meanwhile, to stream it in from memory, was tried: the extra read in
      * the kernel's loop cost more than it saved, 3.5–4.4 % of a batch-1 forward.)
      */
-    private static void units(Geometry g, float[] xh, float[] wp, int lo, int hi, float[] bias, float[] residual,
-                              boolean relu, float[] y, int yOff, float[] tiles) {
+    private static void units(Geometry g, float[] xh, int xOff, float[] wp, int lo, int hi, float[] bias,
+                              float[] residual, boolean relu, float[] y, int yOff, float[] tiles, boolean padded) {
         int nr = Gemm.NR;
         // one float more than a tile, so that the tiles' rows do not all fall on the same cache
         // sets: with tiles exactly PR·NR floats apart the batch-1 forward was 2–2.5 % slower
@@ -251,18 +352,23 @@ public final class PackedConv {
                 int t = t0;
                 if (PAIRS) {
                     for (; t + 1 < t1; t += 2) {
-                        GemmVectorKernel.kernelPixelPair(run, g.rowAt[ki], xh, at, t * PR, wp, wi, tiles,
+                        GemmVectorKernel.kernelPixelPair(run, xOff + g.rowAt[ki], xh, at, t * PR, wp, wi, tiles,
                                 t * tileSize, (t + 1) * tileSize, ki > 0);
                     }
                 }
                 for (; t < t1; t++) {
                     int p0 = t * PR;
-                    GemmVectorKernel.kernelPixels(run, g.rowAt[ki], xh, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3],
-                            at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, tiles, t * tileSize, ki > 0);
+                    GemmVectorKernel.kernelPixels(run, xOff + g.rowAt[ki], xh, at[p0], at[p0 + 1], at[p0 + 2],
+                            at[p0 + 3], at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, tiles, t * tileSize, ki > 0);
                 }
             }
             for (int t = t0; t < t1; t++) {
                 int p0 = t * PR;
+                if (padded) {
+                    storePadded(g, tiles, t * tileSize, Math.min(PR, g.pixels - p0), on, o0, p0, bias, residual,
+                            relu, y, yOff);
+                    continue;
+                }
                 store(tiles, t * tileSize, Math.min(PR, g.pixels - p0), on, o0, p0, g.pixels, bias, residual, relu,
                         y, yOff);
             }
@@ -271,6 +377,11 @@ public final class PackedConv {
 
     /** Rows [r0, r1) of the zero-padded image, channels last: xh[(r·Wp + col)·C + c]. */
     static void channelsLast(Convolution.Shape s, float[] x, int xOff, int r0, int r1, float[] xh) {
+        channelsLast(s, x, xOff, r0, r1, xh, 0);
+    }
+
+    /** As above, the copy starting at xh[dOff]. */
+    static void channelsLast(Convolution.Shape s, float[] x, int xOff, int r0, int r1, float[] xh, int dOff) {
         int c = s.c();
         int h = s.h();
         int w = s.w();
@@ -279,7 +390,7 @@ public final class PackedConv {
         int[] offsets = GATHER && Gemm.vectorInUse() && c % GemmVectorKernel.L == 0
                 ? GemmVectorKernel.gatherOffsets(h * w) : null;
         for (int r = r0; r < r1; r++) {
-            int row = r * wpd * c;
+            int row = dOff + r * wpd * c;
             int iy = r - pad;
             if (iy < 0 || iy >= h) {
                 java.util.Arrays.fill(xh, row, row + wpd * c, 0f);
@@ -322,6 +433,32 @@ public final class PackedConv {
                     v += residual[d + r];
                 }
                 y[d + r] = relu ? Math.max(v, 0f) : v;
+            }
+        }
+    }
+
+    /**
+     * One tile into y in the padded channels-last layout: pixel p0 + r, channels [o0, o0 + on),
+     * the same operations as {@link #store} (+ bias, + residual, ReLU), a run of channels per pixel.
+     */
+    private static void storePadded(Geometry g, float[] tile, int ti, int pr, int on, int o0, int p0, float[] bias,
+                                    float[] residual, boolean relu, float[] y, int yOff) {
+        int nr = Gemm.NR;
+        int ow = g.s.ow();
+        int outC = g.s.outC();
+        for (int r = 0; r < pr; r++) {
+            int q = p0 + r;
+            int d = yOff + ((q / ow + 1) * (ow + 2) + q % ow + 1) * outC + o0;
+            if (on == nr) {
+                GemmVectorKernel.storeChannels(tile, ti + r * nr, bias, o0, residual, relu, y, d);
+                continue;
+            }
+            for (int o = 0; o < on; o++) {
+                float v = tile[ti + r * nr + o] + (bias == null ? 0f : bias[o0 + o]);
+                if (residual != null) {
+                    v += residual[d + o];
+                }
+                y[d + o] = relu ? Math.max(v, 0f) : v;
             }
         }
     }

@@ -44,6 +44,9 @@ final class FoldedInference {
         private final float[][] winograd = new float[5][];
         /** The weights packed in output-channel panels for {@link PackedConv}, made on first use. */
         private float[] packed;
+        /** Its output in the padded channels-last layout ({@link PackedConv#toPadded}), and that output's shape. */
+        private float[] paddedOut;
+        private Convolution.Shape paddedShape;
 
         private Folded(Conv2d conv, float[] weight, float[] bias) {
             this.conv = conv;
@@ -97,6 +100,38 @@ final class FoldedInference {
             }
             return out;
         }
+
+        /**
+         * This convolution on x [n, C, H, W] held in the padded channels-last layout, into its
+         * own buffer in that layout (zero border), with {@link PackedConv#forwardPadded}.
+         */
+        float[] applyPadded(float[] x, int n, int h, int w, float[] residual, boolean relu) {
+            Convolution.Shape s = new Convolution.Shape(n, conv.inChannels, h, w, conv.outChannels,
+                    conv.kernelSize, conv.kernelSize, conv.stride, conv.padding);
+            if (!s.equals(paddedShape)) { // a fresh buffer: its border must be zero
+                paddedOut = new float[PackedConv.paddedSize(n, conv.outChannels, s.oh(), s.ow())];
+                paddedShape = s;
+            }
+            if (packed == null) {
+                packed = PackedConv.pack(weight, conv.outChannels, conv.inChannels,
+                        conv.kernelSize * conv.kernelSize);
+            }
+            PackedConv.forwardPadded(s, x, packed, bias, residual, relu, paddedOut);
+            return paddedOut;
+        }
+
+        /** Whether the chain of padded channels-last convolutions takes this one on input [n, C, h, w]. */
+        boolean suitsPadded(int n, int h, int w) {
+            Convolution.Shape s = new Convolution.Shape(n, conv.inChannels, h, w, conv.outChannels,
+                    conv.kernelSize, conv.kernelSize, conv.stride, conv.padding);
+            if (!PackedConv.appliesPadded(s) || s.oh() <= 0 || s.ow() <= 0) {
+                return false;
+            }
+            // a 1×1 projection joins the chain whatever the plain plan would do (what made it
+            // slower as PackedConv there, the copy of its input, is gone); the others only where
+            // the plain plan runs them as PackedConv too
+            return conv.kernelSize == 1 && conv.stride > 1 || PackedConv.applies(s, Winograd.tileFor(s));
+        }
     }
 
     /** A residual block as a list of folded convolutions (2 or 3) plus its folded shortcut. */
@@ -104,6 +139,10 @@ final class FoldedInference {
     }
 
     private Tensor pooled;
+    /** The first block of the padded chain in the last forward (the block count for none); tests read it. */
+    int lastPaddedFrom;
+    private float[] paddedInput;
+    private Tensor pooledFeatures;
 
     private final ResNet net;
     private final Folded stem;
@@ -161,10 +200,19 @@ final class FoldedInference {
         return pooled;
     }
 
-    /** Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. */
+    /**
+     * Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. From the
+     * first block whose convolutions, and every later block's, all suit the padded channels-last
+     * form ({@link PackedConv#appliesPadded}: at batch 1 on 224 px, layer3 and layer4), the
+     * activations stay in that layout until the average pool, instead of being copied into it
+     * and back at every convolution: the same bits either way.
+     */
     Tensor forward(Tensor x) {
         x = stemAndPool(x);
-        for (Block b : blocks) {
+        int chain = paddedFrom(x);
+        lastPaddedFrom = chain;
+        for (int k = 0; k < chain; k++) {
+            Block b = blocks.get(k);
             Tensor identity = b.shortcut() == null ? x : b.shortcut().apply(x, null, false);
             Tensor out = x;
             int last = b.main().size() - 1;
@@ -173,7 +221,87 @@ final class FoldedInference {
             }
             x = b.main().get(last).apply(out, identity, true);
         }
-        x = net.avgpool.forward(x);
+        if (chain < blocks.size()) {
+            x = paddedTail(x, chain);
+        } else {
+            x = net.avgpool.forward(x);
+        }
         return net.fc.forward(x.reshape(x.dim(0), x.dim(1) * x.dim(2) * x.dim(3)));
+    }
+
+    /** Residual blocks in the plan. */
+    int blockCount() {
+        return blocks.size();
+    }
+
+    /**
+     * The first block from which every convolution suits the padded channels-last chain (so
+     * blocks.size() for none), given the blocks' input x; none unless the pool after them is
+     * ResNet's global average pool.
+     */
+    private int paddedFrom(Tensor x) {
+        if (!PackedConv.PADDED || net.avgpool.outH != 1 || net.avgpool.outW != 1) {
+            return blocks.size();
+        }
+        int n = x.dim(0);
+        int h = x.dim(2);
+        int w = x.dim(3);
+        boolean[] suits = new boolean[blocks.size()];
+        for (int k = 0; k < blocks.size(); k++) {
+            Block b = blocks.get(k);
+            boolean ok = b.shortcut() == null || b.shortcut().suitsPadded(n, h, w);
+            int bh = h;
+            int bw = w;
+            for (Folded f : b.main()) {
+                ok &= f.suitsPadded(n, bh, bw);
+                int oh = (bh + 2 * f.conv.padding - f.conv.kernelSize) / f.conv.stride + 1;
+                int ow = (bw + 2 * f.conv.padding - f.conv.kernelSize) / f.conv.stride + 1;
+                bh = oh;
+                bw = ow;
+            }
+            suits[k] = ok;
+            h = bh;
+            w = bw;
+        }
+        int from = blocks.size();
+        while (from > 0 && suits[from - 1]) {
+            from--;
+        }
+        return from;
+    }
+
+    /** Blocks [from, end) on x in the padded channels-last layout, then the average pool: [n, C, 1, 1]. */
+    private Tensor paddedTail(Tensor x, int from) {
+        int n = x.dim(0);
+        int c = x.dim(1);
+        int h = x.dim(2);
+        int w = x.dim(3);
+        int size = PackedConv.paddedSize(n, c, h, w);
+        if (paddedInput == null || paddedInput.length != size) {
+            paddedInput = new float[size];
+        }
+        PackedConv.toPadded(n, c, h, w, x.data(), paddedInput); // writes the border too
+        float[] cur = paddedInput;
+        for (int k = from; k < blocks.size(); k++) {
+            Block b = blocks.get(k);
+            float[] identity = b.shortcut() == null ? cur : b.shortcut().applyPadded(cur, n, h, w, null, false);
+            float[] out = cur;
+            int bh = h;
+            int bw = w;
+            int last = b.main().size() - 1;
+            for (int i = 0; i <= last; i++) {
+                Folded f = b.main().get(i);
+                out = f.applyPadded(out, n, bh, bw, i == last ? identity : null, true);
+                bh = f.paddedShape.oh();
+                bw = f.paddedShape.ow();
+            }
+            cur = out;
+            c = b.main().get(last).conv.outChannels;
+            h = bh;
+            w = bw;
+        }
+        pooledFeatures = Tensor.reuseOrZeros(pooledFeatures, n, c, 1, 1);
+        PackedConv.avgPoolPadded(n, c, h, w, cur, pooledFeatures.data());
+        return pooledFeatures;
     }
 }

@@ -11,6 +11,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -31,6 +32,7 @@ class PackedConvTest {
         Parallel.setThreads(DEFAULT_THREADS);
         PackedConv.GATHER = true;
         PackedConv.PAIRS = DEFAULT_PAIRS;
+        PackedConv.PADDED = true;
     }
 
     @ParameterizedTest
@@ -83,6 +85,93 @@ class PackedConvTest {
                 }
             }
         }
+    }
+
+    /**
+     * The padded channels-last form against the plain one, bit for bit: 3×3 convolutions with
+     * padding 1 (stride 1 and 2) and 1×1 ones without (stride 1 and 2), odd sizes and channel
+     * counts that are not whole panels, with and without bias, residual and ReLU, one image
+     * and more than one, fewer than the workers; and the layout's copy and average pool.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void paddedLayoutGivesTheSameBits(int threads) throws InterruptedException {
+        assertTrue(Gemm.awaitVectorKernel(120_000), "vector kernel never became ready");
+        Parallel.setThreads(threads);
+        Random rnd = new Random(70 + threads);
+        int[][] cases = { // c, h, w, k, stride, outC
+            {512, 7, 7, 3, 1, 64}, {256, 14, 14, 3, 2, 96}, {96, 14, 14, 1, 2, 100}, {64, 9, 11, 1, 1, 40},
+            {5, 9, 11, 3, 1, 13}, {33, 6, 5, 3, 2, 31}, {1, 4, 4, 3, 1, 1}, {40, 1, 1, 3, 1, 40},
+            {16, 3, 2, 1, 2, 33},
+        };
+        for (int n = 1; n < threads; n++) {
+            for (int[] t : cases) {
+                int k = t[3];
+                Convolution.Shape s = new Convolution.Shape(n, t[0], t[1], t[2], t[5], k, k, t[4], k / 2);
+                assertTrue(PackedConv.appliesPadded(s), Arrays.toString(t));
+                int oh = s.oh();
+                int ow = s.ow();
+                float[] x = random(rnd, n * s.c() * s.h() * s.w());
+                float[] w = random(rnd, s.outC() * s.c() * k * k);
+                float[] bias = random(rnd, s.outC());
+                float[] residual = random(rnd, n * s.outC() * oh * ow);
+                float[] wp = PackedConv.pack(w, s.outC(), s.c(), k * k);
+                float[] xh = random(rnd, PackedConv.paddedSize(n, s.c(), s.h(), s.w())); // the copy writes it all
+                PackedConv.toPadded(n, s.c(), s.h(), s.w(), x, xh);
+                for (int i = 0; i < n; i++) {
+                    for (int ci = 0; ci < s.c(); ci++) {
+                        for (int r = 0; r < s.h() + 2; r++) {
+                            for (int col = 0; col < s.w() + 2; col++) {
+                                boolean inside = r >= 1 && r <= s.h() && col >= 1 && col <= s.w();
+                                float want = inside ? x[((i * s.c() + ci) * s.h() + r - 1) * s.w() + col - 1] : 0f;
+                                assertEquals(want, xh[((i * (s.h() + 2) + r) * (s.w() + 2) + col) * s.c() + ci],
+                                        "toPadded " + Arrays.toString(t));
+                            }
+                        }
+                    }
+                }
+                float[] resPadded = new float[PackedConv.paddedSize(n, s.outC(), oh, ow)];
+                PackedConv.toPadded(n, s.outC(), oh, ow, residual, resPadded);
+                for (boolean full : new boolean[]{false, true}) {
+                    String what = "threads=" + threads + " n=" + n + " " + Arrays.toString(t) + " full=" + full;
+                    float[] y = new float[n * s.outC() * oh * ow];
+                    PackedConv.forward(s, x, wp, full ? bias : null, full ? residual : null, full, y);
+                    float[] yh = new float[PackedConv.paddedSize(n, s.outC(), oh, ow)];
+                    PackedConv.forwardPadded(s, xh, wp, full ? bias : null, full ? resPadded : null, full, yh);
+                    float[] want = new float[yh.length];
+                    PackedConv.toPadded(n, s.outC(), oh, ow, y, want);
+                    for (int j = 0; j < yh.length; j++) {
+                        assertEquals(Float.floatToRawIntBits(want[j]), Float.floatToRawIntBits(yh[j]),
+                                what + " padded y[" + j + "]");
+                    }
+                    // the average pool of the padded layout: each plane's sum in row-major order, then / H·W
+                    float[] pooled = random(rnd, n * s.outC());
+                    PackedConv.avgPoolPadded(n, s.outC(), oh, ow, yh, pooled);
+                    for (int j = 0; j < pooled.length; j++) {
+                        float sum = 0f;
+                        for (int q = 0; q < oh * ow; q++) {
+                            sum += y[j * oh * ow + q];
+                        }
+                        assertEquals(Float.floatToRawIntBits(sum / (oh * ow)), Float.floatToRawIntBits(pooled[j]),
+                                what + " pooled[" + j + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void paddedFormDeclinesOtherKernels() {
+        Parallel.setThreads(2);
+        assertFalse(PackedConv.appliesPadded(new Convolution.Shape(1, 8, 9, 9, 8, 3, 3, 1, 0)));
+        assertFalse(PackedConv.appliesPadded(new Convolution.Shape(1, 8, 9, 9, 8, 5, 5, 1, 2)));
+        assertFalse(PackedConv.appliesPadded(new Convolution.Shape(1, 8, 9, 9, 8, 1, 1, 1, 1)));
+        assertFalse(PackedConv.appliesPadded(new Convolution.Shape(2, 8, 9, 9, 8, 3, 3, 1, 1)),
+                "as many images as workers");
+        assertFalse(PackedConv.appliesPadded(new Convolution.Shape(1, 8, 56, 56, 8, 3, 3, 1, 1)), "too many pixels");
+        assertThrows(IllegalArgumentException.class, () -> PackedConv.forwardPadded(
+                new Convolution.Shape(1, 8, 9, 9, 8, 3, 3, 1, 0), new float[1], new float[1], null, null, false,
+                new float[1]));
     }
 
     @Test

@@ -1,0 +1,76 @@
+package dev.resnet4j.models;
+
+import dev.resnet4j.kernels.Gemm;
+import dev.resnet4j.kernels.PackedConv;
+import dev.resnet4j.nn.BatchNorm2d;
+import dev.resnet4j.nn.Module;
+import dev.resnet4j.tensor.Parallel;
+import dev.resnet4j.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The folded forward with the last blocks kept in the padded channels-last layout against the
+ * same forward converting at every convolution, bit for bit: ResNet-18 at 224 px (layer3 and
+ * layer4 in the chain) and at 96 px, ResNet-50 (bottleneck blocks, 1×1 convolutions) at 96 px,
+ * one image on 2 and 3 workers and two images on 3; and where the chain starts.
+ */
+class PaddedChainTest {
+    private static final int THREADS = Parallel.threads();
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(THREADS);
+        PackedConv.PADDED = true;
+    }
+
+    @Test
+    void sameLogitsWithAndWithoutTheChain() throws InterruptedException {
+        assertTrue(Gemm.awaitVectorKernel(120_000), "vector kernel never became ready");
+        Object[][] cases = { // arch, threads, batch, size, first block of the chain
+            {"resnet18", 2, 1, 224, 4}, {"resnet18", 3, 1, 96, 2}, {"resnet18", 3, 2, 64, 2}, {"resnet50", 2, 1, 96, 3},
+        };
+        for (Object[] c : cases) {
+            String arch = (String) c[0];
+            int threads = (int) c[1];
+            int n = (int) c[2];
+            int size = (int) c[3];
+            Parallel.setThreads(threads);
+            ResNet net = ResNets.create(arch, 10, false, 5);
+            Random rnd = new Random(size + threads);
+            for (Module m : net.namedModules().values()) {
+                if (m instanceof BatchNorm2d bn) {
+                    for (int i = 0; i < bn.runningMean.size(); i++) {
+                        bn.runningMean.data()[i] = (float) (0.1 * rnd.nextGaussian());
+                        bn.runningVar.data()[i] = (float) (0.5 + rnd.nextDouble());
+                        bn.bias.data()[i] = (float) (0.1 * rnd.nextGaussian());
+                    }
+                }
+            }
+            net.eval();
+            Tensor x = Tensor.zeros(n, 3, size, size);
+            for (int i = 0; i < x.size(); i++) {
+                x.data()[i] = (float) rnd.nextGaussian();
+            }
+            FoldedInference plan = new FoldedInference(net);
+            String what = arch + " threads=" + threads + " n=" + n + " " + size + " px";
+            PackedConv.PADDED = false;
+            float[] plain = plan.forward(x).data().clone();
+            assertEquals(plan.blockCount(), plan.lastPaddedFrom, what + ": no chain when switched off");
+            PackedConv.PADDED = true;
+            float[] chained = plan.forward(x).data().clone();
+            float[] again = plan.forward(x).data().clone(); // the buffers reused
+            assertEquals((int) c[4], plan.lastPaddedFrom, what + ": first block of the chain");
+            for (int j = 0; j < plain.length; j++) {
+                assertEquals(Float.floatToRawIntBits(plain[j]), Float.floatToRawIntBits(chained[j]),
+                        what + " logit " + j + ": " + chained[j] + " vs " + plain[j]);
+                assertEquals(Float.floatToRawIntBits(plain[j]), Float.floatToRawIntBits(again[j]), what + " again");
+            }
+        }
+    }
+}
