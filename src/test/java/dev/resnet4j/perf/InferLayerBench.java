@@ -30,7 +30,7 @@ public final class InferLayerBench {
     }
 
     private record Conv(String name, Convolution.Shape s, float[] w, float[] b, int tile, float[] u, float[] wp,
-                        float[] out) {
+                        float[] out, float[] outPadded) {
     }
 
     public static void main(String[] args) {
@@ -71,6 +71,16 @@ public final class InferLayerBench {
         }
         float[] p = new float[n * 64 * 56 * 56];
         float[] stemOut = new float[n * 64 * 112 * 112];
+        // as FoldedInference: from the first block whose convolutions, and all later blocks',
+        // suit the padded channels-last form, the activations stay in that layout
+        int chain = blocks.size();
+        while (chain > 0 && java.util.Arrays.stream(blocks.get(chain - 1)).allMatch(cv -> cv == null
+                || PackedConv.appliesPadded(cv.s()) && (cv.s().kh() == 1 && cv.s().stride() > 1 || cv.wp() != null))) {
+            chain--;
+        }
+        Convolution.Shape first = chain < blocks.size() ? blocks.get(chain)[0].s() : null;
+        float[] padIn = first == null ? null
+                : new float[PackedConv.paddedSize(n, first.c(), first.h(), first.w())];
         for (int it = 0; it < warmup + iters; it++) {
             boolean rec = it >= warmup;
             long c0 = cpuNanos();
@@ -87,10 +97,23 @@ public final class InferLayerBench {
                 note(times, "maxpool 3x3/2", t, rec);
             }
             a = p;
-            for (Conv[] b : blocks) {
-                float[] id = b[2] == null ? a : run(b[2], a, null, false, times, rec);
-                float[] mid = run(b[0], a, null, true, times, rec);
-                a = run(b[1], mid, id, true, times, rec);
+            for (int k = 0; k < blocks.size(); k++) {
+                Conv[] b = blocks.get(k);
+                if (k < chain) {
+                    float[] id = b[2] == null ? a : run(b[2], a, null, false, times, rec);
+                    float[] mid = run(b[0], a, null, true, times, rec);
+                    a = run(b[1], mid, id, true, times, rec);
+                    continue;
+                }
+                if (k == chain) {
+                    t = now();
+                    PackedConv.toPadded(n, first.c(), first.h(), first.w(), a, padIn);
+                    note(times, "to channels last (" + b[0].name().substring(0, 8) + " input)", t, rec);
+                    a = padIn;
+                }
+                float[] id = b[2] == null ? a : runPadded(b[2], a, null, false, times, rec);
+                float[] mid = runPadded(b[0], a, null, true, times, rec);
+                a = runPadded(b[1], mid, id, true, times, rec);
             }
             if (rec) {
                 total.add((now() - t0) / 1e6);
@@ -124,6 +147,16 @@ public final class InferLayerBench {
         return y;
     }
 
+    /** One convolution of the padded channels-last chain ({@link PackedConv#forwardPadded}). */
+    private static float[] runPadded(Conv cv, float[] x, float[] res, boolean relu, Map<String, List<Double>> times,
+                                     boolean rec) {
+        float[] wp = cv.wp != null ? cv.wp : PackedConv.pack(cv.w, cv.s.outC(), cv.s.c(), cv.s.kh() * cv.s.kw());
+        long t = now();
+        PackedConv.forwardPadded(cv.s, x, wp, cv.b, res, relu, cv.outPadded);
+        note(times, cv.name, t, rec);
+        return cv.outPadded;
+    }
+
     private static void note(Map<String, List<Double>> times, String k, long t0, boolean rec) {
         if (rec) {
             times.computeIfAbsent(k, q -> new ArrayList<>()).add((now() - t0) / 1e6);
@@ -139,10 +172,15 @@ public final class InferLayerBench {
         }
         int tile = Winograd.tileFor(s);
         if (PackedConv.applies(s, tile)) { // as FoldedInference decides
-            return new Conv(name, s, w, rand(r, out), 0, null, PackedConv.pack(w, out, c, k * k), output(s));
+            return new Conv(name, s, w, rand(r, out), 0, null, PackedConv.pack(w, out, c, k * k), output(s),
+                    padded(s));
         }
         return new Conv(name, s, w, rand(r, out), tile, tile == 0 ? null : Winograd.transformWeights(tile, w, out, c),
-                null, output(s));
+                null, output(s), padded(s));
+    }
+
+    private static float[] padded(Convolution.Shape s) {
+        return new float[PackedConv.paddedSize(s.n(), s.outC(), s.oh(), s.ow())];
     }
 
     private static float[] output(Convolution.Shape s) {
