@@ -21,6 +21,12 @@ import dev.resnet4j.tensor.Parallel;
  * then the epilogue (bias, residual, ReLU) writes it transposed into y. The sums are those of
  * the direct product in another order, so the result differs from {@link Convolution#forward}
  * by rounding only ({@code PackedConvTest}).
+ *
+ * <p>A run of such convolutions can keep its activations in the padded channels-last layout
+ * ({@link #forwardPadded}, {@link #toPadded}, {@link #avgPoolPadded}): each reads its input in
+ * place, with no copy, and stores each tile pixel's channels as a run into the next one's
+ * padded input, with no transpose. The folded forward does so at batch 1 for layer3 and layer4;
+ * the sums and the epilogue are the same, so the bits are too.
  */
 public final class PackedConv {
     private PackedConv() {
