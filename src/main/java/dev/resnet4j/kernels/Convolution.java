@@ -39,12 +39,12 @@ public final class Convolution {
         }
     }
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][0]);
 
     /**
      * A per-thread buffer of at least {@code size} floats, grown on demand. Slots 0–2 hold a
      * convolution's operands; slot 3 one image inside a parallel loop (a worker may be the
-     * thread that called, with slots 0–2 in use).
+     * thread that called, with slots 0–2 in use); slots 4–5 {@link PaddedWinograd}'s V and M.
      */
     static float[] scratch(int slot, int size) {
         float[][] s = SCRATCH.get();

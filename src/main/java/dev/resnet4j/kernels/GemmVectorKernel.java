@@ -289,17 +289,22 @@ final class GemmVectorKernel {
      */
     static void storeChannels(float[] tile, int t, float[] bias, int bi, float[] residual, boolean relu, float[] y,
                               int d) {
-        for (int h = 0; h < NR; h += L) {
-            FloatVector v = FloatVector.fromArray(S, tile, t + h);
-            v = bias == null ? v.add(0f) : v.add(FloatVector.fromArray(S, bias, bi + h));
-            if (residual != null) {
-                v = v.add(FloatVector.fromArray(S, residual, d + h));
-            }
-            if (relu) {
-                v = v.max(0f);
-            }
-            v.intoArray(y, d + h);
+        storeLanes(tile, t, bias, bi, residual, relu, y, d);
+        storeLanes(tile, t + L, bias, bi + L, residual, relu, y, d + L);
+    }
+
+    /** As {@link #storeChannels} for one vector: L channels, from s[si]. */
+    static void storeLanes(float[] s, int si, float[] bias, int bi, float[] residual, boolean relu, float[] y,
+                           int d) {
+        FloatVector v = FloatVector.fromArray(S, s, si);
+        v = bias == null ? v.add(0f) : v.add(FloatVector.fromArray(S, bias, bi));
+        if (residual != null) {
+            v = v.add(FloatVector.fromArray(S, residual, d));
         }
+        if (relu) {
+            v = v.max(0f);
+        }
+        v.intoArray(y, d);
     }
 
     /** The offsets {@link #gatherColumns} gathers at: L channels, planes of {@code stride} floats apart. */

@@ -3,6 +3,7 @@ package dev.resnet4j.models;
 import dev.resnet4j.kernels.ConvMaxPool;
 import dev.resnet4j.kernels.Convolution;
 import dev.resnet4j.kernels.PackedConv;
+import dev.resnet4j.kernels.PaddedWinograd;
 import dev.resnet4j.kernels.Pooling;
 import dev.resnet4j.kernels.Winograd;
 import dev.resnet4j.nn.BatchNorm2d;
@@ -26,7 +27,10 @@ import java.util.List;
  * with few pixels per image run as {@link PackedConv} where it is faster ({@link
  * PackedConv#applies}: at batch 1 layer2's stride-2 convolution, layer3 and layer4; at larger
  * batches the stride-2 3×3 ones, layer2's only where the tiles run two at a time), their folded
- * filters packed on first use.
+ * filters packed on first use. With fewer images than workers (batch 1), the blocks after the
+ * stem keep their activations in the padded channels-last layout instead, each convolution
+ * reading its input in place: {@link PaddedWinograd} where the plain plan runs F(4,3),
+ * {@link PackedConv#forwardPadded} elsewhere (see {@link #forward}).
  *
  * <p>Every intermediate result has its own buffer, reused from one forward to the next while
  * the batch shape stays (only the logits leave this class, and they are fresh), so a served
@@ -44,6 +48,8 @@ final class FoldedInference {
         private final float[][] winograd = new float[5][];
         /** The weights packed in output-channel panels for {@link PackedConv}, made on first use. */
         private float[] packed;
+        /** The Winograd weights repacked for {@link PaddedWinograd}, made on first use. */
+        private float[] winogradPadded;
         /** Its output in the padded channels-last layout ({@link PackedConv#toPadded}), and that output's shape. */
         private float[] paddedOut;
         private Convolution.Shape paddedShape;
@@ -112,6 +118,16 @@ final class FoldedInference {
                 paddedOut = new float[PackedConv.paddedSize(n, conv.outChannels, s.oh(), s.ow())];
                 paddedShape = s;
             }
+            if (paddedWinograd(s)) {
+                if (winograd[4] == null) {
+                    winograd[4] = Winograd.transformWeights(4, weight, conv.outChannels, conv.inChannels);
+                }
+                if (winogradPadded == null) {
+                    winogradPadded = PaddedWinograd.pack(winograd[4], conv.outChannels, conv.inChannels);
+                }
+                PaddedWinograd.forward(s, x, winogradPadded, bias, residual, relu, paddedOut);
+                return paddedOut;
+            }
             if (packed == null) {
                 packed = PackedConv.pack(weight, conv.outChannels, conv.inChannels,
                         conv.kernelSize * conv.kernelSize);
@@ -120,11 +136,22 @@ final class FoldedInference {
             return paddedOut;
         }
 
+        /** Whether the channels-last run takes this convolution as Winograd F(4,3): where the plain plan would. */
+        private static boolean paddedWinograd(Convolution.Shape s) {
+            return Winograd.tileFor(s) == 4 && PaddedWinograd.applies(s);
+        }
+
         /** Whether the chain of padded channels-last convolutions takes this one on input [n, C, h, w]. */
         boolean suitsPadded(int n, int h, int w) {
             Convolution.Shape s = new Convolution.Shape(n, conv.inChannels, h, w, conv.outChannels,
                     conv.kernelSize, conv.kernelSize, conv.stride, conv.padding);
-            if (!PackedConv.appliesPadded(s) || s.oh() <= 0 || s.ow() <= 0) {
+            if (s.oh() <= 0 || s.ow() <= 0 || !PackedConv.PADDED) {
+                return false;
+            }
+            if (paddedWinograd(s)) {
+                return true;
+            }
+            if (!PackedConv.appliesPadded(s)) {
                 return false;
             }
             // a 1×1 projection joins the chain whatever the plain plan would do (what made it
@@ -203,9 +230,10 @@ final class FoldedInference {
     /**
      * Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. From the
      * first block whose convolutions, and every later block's, all suit the padded channels-last
-     * form ({@link PackedConv#appliesPadded}: at batch 1 on 224 px, layer3 and layer4), the
-     * activations stay in that layout until the average pool, instead of being copied into it
-     * and back at every convolution: the same bits either way.
+     * form ({@link PaddedWinograd#applies} for the F(4,3) ones, {@link PackedConv#appliesPadded}
+     * for the others: at batch 1 on 224 px, every block), the activations stay in that layout
+     * until the average pool, instead of being copied into it and back at every convolution:
+     * the same bits either way.
      */
     Tensor forward(Tensor x) {
         x = stemAndPool(x);

@@ -2,6 +2,7 @@ package dev.resnet4j.models;
 
 import dev.resnet4j.kernels.Gemm;
 import dev.resnet4j.kernels.PackedConv;
+import dev.resnet4j.kernels.PaddedWinograd;
 import dev.resnet4j.nn.BatchNorm2d;
 import dev.resnet4j.nn.Module;
 import dev.resnet4j.tensor.Parallel;
@@ -17,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The folded forward with the last blocks kept in the padded channels-last layout against the
  * same forward converting at every convolution, bit for bit: ResNet-18 at 224 px (layer3 and
- * layer4 in the chain) and at 96 px, ResNet-50 (bottleneck blocks, 1×1 convolutions) at 96 px,
- * one image on 2 and 3 workers and two images on 3; and where the chain starts.
+ * layer4 in the chain, and with {@link PaddedWinograd} every block from layer1) and at 96 and 64
+ * px, ResNet-50 (bottleneck blocks, 1×1 convolutions) at 96 px, one image on 2 and 3 workers and
+ * two images on 3; and where the chain starts.
  */
 class PaddedChainTest {
     private static final int THREADS = Parallel.threads();
@@ -27,13 +29,18 @@ class PaddedChainTest {
     void restore() {
         Parallel.setThreads(THREADS);
         PackedConv.PADDED = true;
+        PaddedWinograd.ON = WINOGRAD;
     }
+
+    private static final boolean WINOGRAD = PaddedWinograd.ON;
 
     @Test
     void sameLogitsWithAndWithoutTheChain() throws InterruptedException {
         assertTrue(Gemm.awaitVectorKernel(120_000), "vector kernel never became ready");
-        Object[][] cases = { // arch, threads, batch, size, first block of the chain
-            {"resnet18", 2, 1, 224, 4}, {"resnet18", 3, 1, 96, 2}, {"resnet18", 3, 2, 64, 2}, {"resnet50", 2, 1, 96, 3},
+        // arch, threads, batch, size, first block of the chain without and with PaddedWinograd
+        Object[][] cases = {
+            {"resnet18", 2, 1, 224, 4, 0}, {"resnet18", 3, 1, 96, 2, 0}, {"resnet18", 3, 2, 64, 2, 0},
+            {"resnet50", 2, 1, 96, 3, 3},
         };
         for (Object[] c : cases) {
             String arch = (String) c[0];
@@ -57,19 +64,24 @@ class PaddedChainTest {
             for (int i = 0; i < x.size(); i++) {
                 x.data()[i] = (float) rnd.nextGaussian();
             }
-            FoldedInference plan = new FoldedInference(net);
-            String what = arch + " threads=" + threads + " n=" + n + " " + size + " px";
-            PackedConv.PADDED = false;
-            float[] plain = plan.forward(x).data().clone();
-            assertEquals(plan.blockCount(), plan.lastPaddedFrom, what + ": no chain when switched off");
-            PackedConv.PADDED = true;
-            float[] chained = plan.forward(x).data().clone();
-            float[] again = plan.forward(x).data().clone(); // the buffers reused
-            assertEquals((int) c[4], plan.lastPaddedFrom, what + ": first block of the chain");
-            for (int j = 0; j < plain.length; j++) {
-                assertEquals(Float.floatToRawIntBits(plain[j]), Float.floatToRawIntBits(chained[j]),
-                        what + " logit " + j + ": " + chained[j] + " vs " + plain[j]);
-                assertEquals(Float.floatToRawIntBits(plain[j]), Float.floatToRawIntBits(again[j]), what + " again");
+            for (boolean winograd : new boolean[]{false, true}) {
+                PaddedWinograd.ON = winograd;
+                FoldedInference plan = new FoldedInference(net);
+                String what = arch + " threads=" + threads + " n=" + n + " " + size + " px, padded Winograd "
+                        + winograd;
+                PackedConv.PADDED = false;
+                float[] plain = plan.forward(x).data().clone();
+                assertEquals(plan.blockCount(), plan.lastPaddedFrom, what + ": no chain when switched off");
+                PackedConv.PADDED = true;
+                float[] chained = plan.forward(x).data().clone();
+                float[] again = plan.forward(x).data().clone(); // the buffers reused
+                assertEquals((int) c[winograd ? 5 : 4], plan.lastPaddedFrom, what + ": first block of the chain");
+                for (int j = 0; j < plain.length; j++) {
+                    assertEquals(Float.floatToRawIntBits(plain[j]), Float.floatToRawIntBits(chained[j]),
+                            what + " logit " + j + ": " + chained[j] + " vs " + plain[j]);
+                    assertEquals(Float.floatToRawIntBits(plain[j]), Float.floatToRawIntBits(again[j]),
+                            what + " again");
+                }
             }
         }
     }

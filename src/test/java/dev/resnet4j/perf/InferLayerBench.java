@@ -4,6 +4,7 @@ import dev.resnet4j.kernels.ConvMaxPool;
 import dev.resnet4j.kernels.Convolution;
 import dev.resnet4j.kernels.Gemm;
 import dev.resnet4j.kernels.PackedConv;
+import dev.resnet4j.kernels.PaddedWinograd;
 import dev.resnet4j.kernels.Pooling;
 import dev.resnet4j.kernels.Winograd;
 import dev.resnet4j.tensor.Parallel;
@@ -30,7 +31,7 @@ public final class InferLayerBench {
     }
 
     private record Conv(String name, Convolution.Shape s, float[] w, float[] b, int tile, float[] u, float[] wp,
-                        float[] out, float[] outPadded) {
+                        float[] out, float[] outPadded, float[] uPadded) {
     }
 
     public static void main(String[] args) {
@@ -75,6 +76,7 @@ public final class InferLayerBench {
         // suit the padded channels-last form, the activations stay in that layout
         int chain = blocks.size();
         while (chain > 0 && java.util.Arrays.stream(blocks.get(chain - 1)).allMatch(cv -> cv == null
+                || cv.tile() == 4 && cv.uPadded() != null && PaddedWinograd.applies(cv.s())
                 || PackedConv.appliesPadded(cv.s()) && (cv.s().kh() == 1 && cv.s().stride() > 1 || cv.wp() != null))) {
             chain--;
         }
@@ -108,7 +110,8 @@ public final class InferLayerBench {
                 if (k == chain) {
                     t = now();
                     PackedConv.toPadded(n, first.c(), first.h(), first.w(), a, padIn);
-                    note(times, "to channels last (" + b[0].name().substring(0, 8) + " input)", t, rec);
+                    note(times, "to channels last (" + b[0].name().substring(0, b[0].name().indexOf(".conv")) + " input)",
+                            t, rec);
                     a = padIn;
                 }
                 float[] id = b[2] == null ? a : runPadded(b[2], a, null, false, times, rec);
@@ -150,9 +153,15 @@ public final class InferLayerBench {
     /** One convolution of the padded channels-last chain ({@link PackedConv#forwardPadded}). */
     private static float[] runPadded(Conv cv, float[] x, float[] res, boolean relu, Map<String, List<Double>> times,
                                      boolean rec) {
-        float[] wp = cv.wp != null ? cv.wp : PackedConv.pack(cv.w, cv.s.outC(), cv.s.c(), cv.s.kh() * cv.s.kw());
+        boolean winograd = cv.tile == 4 && cv.uPadded != null && PaddedWinograd.applies(cv.s);
+        float[] wp = winograd ? cv.uPadded
+                : cv.wp != null ? cv.wp : PackedConv.pack(cv.w, cv.s.outC(), cv.s.c(), cv.s.kh() * cv.s.kw());
         long t = now();
-        PackedConv.forwardPadded(cv.s, x, wp, cv.b, res, relu, cv.outPadded);
+        if (winograd) {
+            PaddedWinograd.forward(cv.s, x, wp, cv.b, res, relu, cv.outPadded);
+        } else {
+            PackedConv.forwardPadded(cv.s, x, wp, cv.b, res, relu, cv.outPadded);
+        }
         note(times, cv.name, t, rec);
         return cv.outPadded;
     }
@@ -173,10 +182,11 @@ public final class InferLayerBench {
         int tile = Winograd.tileFor(s);
         if (PackedConv.applies(s, tile)) { // as FoldedInference decides
             return new Conv(name, s, w, rand(r, out), 0, null, PackedConv.pack(w, out, c, k * k), output(s),
-                    padded(s));
+                    padded(s), null);
         }
-        return new Conv(name, s, w, rand(r, out), tile, tile == 0 ? null : Winograd.transformWeights(tile, w, out, c),
-                null, output(s), padded(s));
+        float[] u = tile == 0 ? null : Winograd.transformWeights(tile, w, out, c);
+        return new Conv(name, s, w, rand(r, out), tile, u, null, output(s), padded(s),
+                tile == 4 && out % 32 == 0 ? PaddedWinograd.pack(u, out, c) : null);
     }
 
     private static float[] padded(Convolution.Shape s) {

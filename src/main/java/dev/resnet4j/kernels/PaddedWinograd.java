@@ -1,0 +1,292 @@
+package dev.resnet4j.kernels;
+
+import dev.resnet4j.tensor.Parallel;
+
+/**
+ * Winograd F(4×4, 3×3) on the padded channels-last layout of {@link PackedConv#toPadded}, with
+ * the channels in the vector lanes: the batch-1 form of {@link Winograd} for a run of
+ * convolutions that keeps that layout ({@code FoldedInference}).
+ *
+ * <p>{@link Winograd} puts L tiles in the lanes: its input transform first copies each channel
+ * into phase planes (or gathers each tile's window), its products run on panels of 32 tiles (on
+ * a 56×56 map, 224 columns for 196 tiles) and its output transform interleaves the lanes back
+ * into rows. Here each tile's 6×6 window is read in place, L channels a vector, through the same
+ * transform functions ({@link WinogradKernel#input4}, {@link WinogradKernel#output4}) in the
+ * same order; the 36 products M[ξ] = V[ξ]·U[ξ]ᵀ run on {@link PackedConv}'s pixel kernels with
+ * the tiles as the pixels (7 or 14 at a time, none wasted) and the output channels in panels of
+ * NR; and each output pixel's channels are stored as whole vectors with bias, residual and ReLU.
+ * Each product sums over the input channels in order in one chain, as {@link Winograd}'s does
+ * for up to {@link Gemm#KC} channels, so the result has the same bits ({@code
+ * PaddedWinogradTest}); {@link #applies} keeps to that.
+ *
+ * <p>The three phases (input transform over the tiles, products over (ξ, panel) pairs, output
+ * transform over the tiles) are parallel loops with the workers sharing each.
+ */
+public final class PaddedWinograd {
+    private PaddedWinograd() {
+    }
+
+    private static final int M = 4;
+    private static final int A = 6;
+    private static final int L = GemmVectorKernel.L;
+    private static final int PR = GemmVectorKernel.PR;
+
+    /**
+     * Whether the form is used ({@link #applies}); {@code -Dresnet4j.winograd.padded=false} turns
+     * it off (the folded forward's channels-last run then starts where {@link PackedConv} alone
+     * takes every convolution), tests and benchmarks flip it.
+     */
+    public static boolean ON = !"false".equals(System.getProperty("resnet4j.winograd.padded"));
+
+    /** Offsets of a 6-value run in the α×α scratch: along a row (lanes apart) and down a column. */
+    private static final int[] ALONG = {0, L, 2 * L, 3 * L, 4 * L, 5 * L};
+    private static final int[] DOWN = {0, A * L, 2 * A * L, 3 * A * L, 4 * A * L, 5 * A * L};
+
+    /**
+     * Whether this form takes the convolution: 3×3, stride 1, padding 1, F(4,3) the configured
+     * tile, channels a multiple of the lanes and at most {@link Gemm#KC} (one sum chain, the
+     * bits of {@link Winograd}), output channels whole panels, fewer images than workers, the
+     * vector kernel in use.
+     */
+    public static boolean applies(Convolution.Shape s) {
+        return ON && Winograd.TILE == 4 && s.kh() == 3 && s.kw() == 3 && s.stride() == 1 && s.pad() == 1
+                && s.c() % L == 0 && s.c() <= Gemm.KC && s.outC() % Gemm.NR == 0 && s.n() < Parallel.threads()
+                && Gemm.vectorInUse();
+    }
+
+    /**
+     * U from {@link Winograd#transformWeights}(4, w, outC, c), U[ξ][o][c], repacked for the pixel
+     * kernels: {@code up[((ξ·P + o / NR)·c + ci)·NR + o mod NR]}, P = outC / NR panels.
+     */
+    public static float[] pack(float[] u, int outC, int c) {
+        int nr = Gemm.NR;
+        int panels = outC / nr;
+        float[] up = new float[A * A * outC * c];
+        for (int xi = 0; xi < A * A; xi++) {
+            for (int o = 0; o < outC; o++) {
+                int src = (xi * outC + o) * c;
+                int dst = ((xi * panels + o / nr) * c) * nr + o % nr;
+                for (int ci = 0; ci < c; ci++) {
+                    up[dst + ci * nr] = u[src + ci];
+                }
+            }
+        }
+        return up;
+    }
+
+    /** Per-thread scratch: one tile's α×α values for L lanes, twice, and a window copied at the edges. */
+    private static final ThreadLocal<float[]> TMP = ThreadLocal.withInitial(() -> new float[3 * A * A * L]);
+
+    /**
+     * y = conv(x, w) + bias (+ residual), then ReLU if {@code relu}, with x, the residual and y
+     * in the padded channels-last layout (y's border is left as it is) and {@code up} =
+     * {@link #pack}: for shapes {@link #applies} takes.
+     */
+    public static void forward(Convolution.Shape s, float[] xh, float[] up, float[] bias, float[] residual,
+                               boolean relu, float[] y) {
+        if (!applies(s)) {
+            throw new IllegalArgumentException("padded Winograd does not take " + s);
+        }
+        int c = s.c();
+        int outC = s.outC();
+        int h = s.h();
+        int w = s.w();
+        int tx = (w + M - 1) / M;
+        int tiles = tx * ((h + M - 1) / M);
+        int inSize = PackedConv.paddedSize(1, c, h, w);
+        int outSize = PackedConv.paddedSize(1, outC, h, w);
+        int threads = Parallel.threads();
+        // whole blocks of tiles a worker (no barrier inside the convolution) where U is small
+        // enough to be read again by every block; else one block whose phases the workers share
+        int per = 2 * PR * (int) Math.ceil(tiles / (2.0 * PR * BLOCKS_PER_WORKER * threads));
+        boolean whole = threads > 1 && 4L * A * A * c * outC <= WHOLE_BYTES && tiles >= 2 * per;
+        for (int i = 0; i < s.n(); i++) {
+            int xOff = i * inSize;
+            int yOff = i * outSize;
+            if (whole) {
+                int blocks = (tiles + per - 1) / per;
+                Parallel.forRangeBalanced(blocks, 1, (lo, hi) -> {
+                    for (int b = lo; b < hi; b++) {
+                        block(xh, xOff, up, bias, residual, relu, y, yOff, c, outC, h, w, tx, b * per,
+                                Math.min(tiles, (b + 1) * per), false);
+                    }
+                });
+            } else {
+                block(xh, xOff, up, bias, residual, relu, y, yOff, c, outC, h, w, tx, 0, tiles, true);
+            }
+        }
+    }
+
+    /** Below this many bytes of U the workers take whole blocks of tiles (layer1 at 224 px: 590 KB; layer2: 2.4 MB). */
+    static long WHOLE_BYTES = Long.getLong("resnet4j.winograd.paddedWholeKB", 1024) << 10;
+
+    /** Blocks of tiles a worker in that case. */
+    static int BLOCKS_PER_WORKER = 2;
+
+    /** Per-thread V, M and tile offsets of a block. */
+    private static final class Buffers {
+        float[] v = new float[0];
+        float[] mm = new float[0];
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /**
+     * Tiles [t0, t1) of one image: input transform, the 36 products for every panel, output
+     * transform; with {@code split} each phase shared among the workers, else all on this thread.
+     */
+    private static void block(float[] xh, int xOff, float[] up, float[] bias, float[] residual, boolean relu,
+                              float[] y, int yOff, int c, int outC, int h, int w, int tx, int t0, int t1,
+                              boolean split) {
+        int bt = t1 - t0;
+        int nr = Gemm.NR;
+        int panels = outC / nr;
+        int groups = (bt + PR - 1) / PR;
+        int tileSize = PR * nr + 1; // as PackedConv: the tiles' rows not all on the same cache sets
+        int vStride = bt * c + 16;
+        int panelStride = groups * tileSize;
+        int mStride = panels * panelStride + 16;
+        float[] v;
+        float[] mm;
+        if (split) {
+            v = Convolution.scratch(4, A * A * vStride);
+            mm = Convolution.scratch(5, A * A * mStride);
+        } else {
+            Buffers buf = BUFFERS.get();
+            if (buf.v.length < A * A * vStride) {
+                buf.v = new float[A * A * vStride];
+            }
+            if (buf.mm.length < A * A * mStride) {
+                buf.mm = new float[A * A * mStride];
+            }
+            v = buf.v;
+            mm = buf.mm;
+        }
+        int[] at = new int[(groups + 1) * PR];
+        for (int p = 0; p < at.length; p++) {
+            at[p] = Math.min(p, bt - 1) * c;
+        }
+        Parallel.RangeBody input = (lo, hi) -> {
+            float[] tmp = TMP.get();
+            for (int t = lo; t < hi; t++) {
+                int g = t0 + t;
+                inputTile(xh, xOff, c, h, w, g / tx, g % tx, v, t * c, vStride, tmp);
+            }
+        };
+        Parallel.RangeBody products = (lo, hi) -> {
+            for (int u = lo; u < hi; u++) {
+                int xi = u / panels;
+                int j = u % panels;
+                products(c, bt, v, xi * vStride, at, up, (xi * panels + j) * c * nr, mm,
+                        xi * mStride + j * panelStride, tileSize);
+            }
+        };
+        Parallel.RangeBody output = (lo, hi) -> {
+            float[] tmp = TMP.get();
+            for (int t = lo; t < hi; t++) {
+                int g = t0 + t;
+                int src = (t / PR) * tileSize + (t % PR) * nr;
+                outputTile(mm, src, mStride, panelStride, outC, h, w, g / tx, g % tx, bias, residual, relu, y,
+                        yOff, tmp);
+            }
+        };
+        if (split) {
+            Parallel.forRangeBalanced(bt, 2, input);
+            Parallel.forRangeBalanced(A * A * panels, 1, products);
+            Parallel.forRangeBalanced(bt, 2, output);
+        } else {
+            input.run(0, bt);
+            products.run(0, A * A * panels);
+            output.run(0, bt);
+        }
+    }
+
+    /**
+     * V[ξ][tile][c] for tile (tr, tc): its 6×6 window, padded rows 4·tr .. 4·tr + 5 and columns
+     * 4·tc .. 4·tc + 5 (zero past the stored border), L channels at a time: along each row,
+     * then down each column, as {@link Winograd}'s input transform.
+     */
+    private static void inputTile(float[] xh, int xOff, int c, int h, int w, int tr, int tc, float[] v, int dst,
+                                  int vStride, float[] tmp) {
+        int wp = w + 2;
+        int r0 = M * tr;
+        int c0 = M * tc;
+        boolean inside = r0 + A <= h + 2 && c0 + A <= wp;
+        int[] cols = {0, c, 2 * c, 3 * c, 4 * c, 5 * c};
+        int win = 2 * A * A * L; // the window copy, at the edges
+        for (int cv = 0; cv < c; cv += L) {
+            if (inside) {
+                int base = xOff + (r0 * wp + c0) * c + cv;
+                for (int r = 0; r < A; r++) {
+                    WinogradKernel.input4(xh, base + r * wp * c, cols, tmp, r * A * L, L);
+                }
+            } else {
+                for (int r = 0; r < A; r++) {
+                    for (int k = 0; k < A; k++) {
+                        int d = win + (r * A + k) * L;
+                        if (r0 + r < h + 2 && c0 + k < wp) {
+                            System.arraycopy(xh, xOff + ((r0 + r) * wp + c0 + k) * c + cv, tmp, d, L);
+                        } else {
+                            java.util.Arrays.fill(tmp, d, d + L, 0f);
+                        }
+                    }
+                }
+                for (int r = 0; r < A; r++) {
+                    WinogradKernel.input4(tmp, win + r * A * L, ALONG, tmp, r * A * L, L);
+                }
+            }
+            for (int j = 0; j < A; j++) {
+                WinogradKernel.input4(tmp, j * L, DOWN, v, j * vStride + dst + cv, A * vStride);
+            }
+        }
+    }
+
+    /** M[ξ] for one panel of output channels: every tile, 14 (or 7) at a time, summed over the c channels. */
+    private static void products(int c, int tiles, float[] v, int r0, int[] at, float[] up, int wi, float[] mm, int m0,
+                                 int tileSize) {
+        int groups = (tiles + PR - 1) / PR;
+        int g = 0;
+        if (PackedConv.PAIRS) {
+            for (; g + 1 < groups; g += 2) {
+                GemmVectorKernel.kernelPixelPair(c, r0, v, at, g * PR, up, wi, mm, m0 + g * tileSize,
+                        m0 + (g + 1) * tileSize, false);
+            }
+        }
+        for (; g < groups; g++) {
+            int p0 = g * PR;
+            GemmVectorKernel.kernelPixels(c, r0, v, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3], at[p0 + 4],
+                    at[p0 + 5], at[p0 + 6], up, wi, mm, m0 + g * tileSize, false);
+        }
+    }
+
+    /**
+     * Tile (tr, tc)'s 4×4 outputs from M (its values at {@code src} within each panel), L output
+     * channels at a time: down each column, then along each row, as {@link Winograd}'s output
+     * transform; then + bias (+ residual) and ReLU into y's pixels inside the map.
+     */
+    private static void outputTile(float[] mm, int src, int mStride, int panelStride, int outC, int h, int w, int tr,
+                                   int tc, float[] bias, float[] residual, boolean relu, float[] y, int yOff,
+                                   float[] tmp) {
+        int nr = Gemm.NR;
+        int[] down = {0, A * mStride, 2 * A * mStride, 3 * A * mStride, 4 * A * mStride, 5 * A * mStride};
+        int out = A * A * L;
+        int wp = w + 2;
+        int rows = Math.min(M, h - M * tr);
+        int cols = Math.min(M, w - M * tc);
+        for (int ov = 0; ov < outC; ov += L) {
+            int s0 = (ov / nr) * panelStride + src + ov % nr;
+            for (int j = 0; j < A; j++) {
+                WinogradKernel.output4(mm, s0 + j * mStride, down, tmp, j * L, A * L);
+            }
+            for (int r = 0; r < M; r++) {
+                WinogradKernel.output4(tmp, r * A * L, ALONG, tmp, out + r * M * L, L);
+            }
+            for (int r = 0; r < rows; r++) {
+                for (int k = 0; k < cols; k++) {
+                    int d = yOff + ((M * tr + r + 1) * wp + M * tc + k + 1) * outC + ov;
+                    GemmVectorKernel.storeLanes(tmp, out + (r * M + k) * L, bias, ov, residual, relu, y, d);
+                }
+            }
+        }
+    }
+}
