@@ -123,10 +123,40 @@ public final class PaddedWinograd {
     /** Blocks of tiles a worker in that case. */
     static int BLOCKS_PER_WORKER = 2;
 
-    /** Per-thread V, M and tile offsets of a block. */
+    /** Per-thread V, M, and offset tables (kept for the shape last used), so that a forward allocates nothing. */
     private static final class Buffers {
         float[] v = new float[0];
         float[] mm = new float[0];
+        /**
+         * Tile t's row of V, {@code at[t] = t·c}, the last tile repeated past the block's bt tiles
+         * (the pixel kernels read whole groups): one table per (bt, c) this thread has met, a
+         * model having a handful.
+         */
+        final java.util.ArrayList<int[]> at = new java.util.ArrayList<>();
+        /** A window row's six columns in the padded layout (c apart), and the six α rows of M (α·mStride apart). */
+        final int[] cols = new int[A];
+        final int[] down = new int[A];
+
+        /** The table for blocks of bt tiles and c channels: its last two entries are bt and c. */
+        int[] at(int bt, int c) {
+            for (int[] a : at) {
+                if (a[a.length - 2] == bt && a[a.length - 1] == c) {
+                    return a;
+                }
+            }
+            if (at.size() >= 64) {
+                at.clear();
+            }
+            int n = ((bt + PR - 1) / PR + 1) * PR;
+            int[] a = new int[n + 2];
+            for (int p = 0; p < n; p++) {
+                a[p] = Math.min(p, bt - 1) * c;
+            }
+            a[n] = bt;
+            a[n + 1] = c;
+            at.add(a);
+            return a;
+        }
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -162,15 +192,16 @@ public final class PaddedWinograd {
             v = buf.v;
             mm = buf.mm;
         }
-        int[] at = new int[(groups + 1) * PR];
-        for (int p = 0; p < at.length; p++) {
-            at[p] = Math.min(p, bt - 1) * c;
-        }
+        int[] at = BUFFERS.get().at(bt, c); // read by the workers too: the caller's, read-only
         Parallel.RangeBody input = (lo, hi) -> {
             float[] tmp = TMP.get();
+            int[] cols = BUFFERS.get().cols;
+            for (int k = 0; k < A; k++) {
+                cols[k] = k * c;
+            }
             for (int t = lo; t < hi; t++) {
                 int g = t0 + t;
-                inputTile(xh, xOff, c, h, w, g / tx, g % tx, v, t * c, vStride, tmp);
+                inputTile(xh, xOff, c, h, w, g / tx, g % tx, v, t * c, vStride, tmp, cols);
             }
         };
         Parallel.RangeBody products = (lo, hi) -> {
@@ -183,11 +214,15 @@ public final class PaddedWinograd {
         };
         Parallel.RangeBody output = (lo, hi) -> {
             float[] tmp = TMP.get();
+            int[] down = BUFFERS.get().down;
+            for (int k = 0; k < A; k++) {
+                down[k] = k * A * mStride;
+            }
             for (int t = lo; t < hi; t++) {
                 int g = t0 + t;
                 int src = (t / PR) * tileSize + (t % PR) * nr;
                 outputTile(mm, src, mStride, panelStride, outC, h, w, g / tx, g % tx, bias, residual, relu, y,
-                        yOff, tmp);
+                        yOff, tmp, down);
             }
         };
         if (split) {
@@ -207,12 +242,11 @@ public final class PaddedWinograd {
      * then down each column, as {@link Winograd}'s input transform.
      */
     private static void inputTile(float[] xh, int xOff, int c, int h, int w, int tr, int tc, float[] v, int dst,
-                                  int vStride, float[] tmp) {
+                                  int vStride, float[] tmp, int[] cols) {
         int wp = w + 2;
         int r0 = M * tr;
         int c0 = M * tc;
         boolean inside = r0 + A <= h + 2 && c0 + A <= wp;
-        int[] cols = {0, c, 2 * c, 3 * c, 4 * c, 5 * c};
         int win = 2 * A * A * L; // the window copy, at the edges
         for (int cv = 0; cv < c; cv += L) {
             if (inside) {
@@ -266,9 +300,8 @@ public final class PaddedWinograd {
      */
     private static void outputTile(float[] mm, int src, int mStride, int panelStride, int outC, int h, int w, int tr,
                                    int tc, float[] bias, float[] residual, boolean relu, float[] y, int yOff,
-                                   float[] tmp) {
+                                   float[] tmp, int[] down) {
         int nr = Gemm.NR;
-        int[] down = {0, A * mStride, 2 * A * mStride, 3 * A * mStride, 4 * A * mStride, 5 * A * mStride};
         int out = A * A * L;
         int wp = w + 2;
         int rows = Math.min(M, h - M * tr);
