@@ -153,14 +153,22 @@ public final class PackedConv {
 
     /**
      * Whether the padded channels-last form ({@link #forwardPadded}) takes this convolution: a
-     * 3×3 kernel with padding 1 or a 1×1 kernel without padding (any stride), fewer images
-     * than workers (batch-1 inference, where the workers split each image's weight panels),
-     * at most {@link #MAX_PIXELS} output pixels, the vector kernel in use, and {@link #PADDED}.
+     * 3×3 kernel with padding 1 or a 1×1 kernel without padding (any stride), at most
+     * {@link #MAX_PIXELS} output pixels, the vector kernel in use, and {@link #PADDED}.
      */
     public static boolean appliesPadded(Convolution.Shape s) {
         boolean kernel = s.kh() == s.kw() && (s.kh() == 3 && s.pad() == 1 || s.kh() == 1 && s.pad() == 0);
-        return PADDED && kernel && Gemm.vectorInUse() && s.n() < Parallel.threads()
-                && (long) s.oh() * s.ow() <= MAX_PIXELS;
+        return PADDED && kernel && Gemm.vectorInUse() && (long) s.oh() * s.ow() <= MAX_PIXELS;
+    }
+
+    /**
+     * Whether a 1×1 strided projection in the padded layout ({@link #forwardPadded}) gives the
+     * bits of the plain plan: where that plan runs it as {@code PackedConv} too, or as the
+     * strided product ({@link Convolution}) with one depth block (at most {@link Gemm#KC} input
+     * channels; with more, that product adds its depth blocks' sums, another rounding).
+     */
+    public static boolean projectionSameBits(Convolution.Shape s) {
+        return applies(s, 0) || s.c() <= Gemm.KC;
     }
 
     /**
@@ -207,12 +215,42 @@ public final class PackedConv {
         Geometry g = geometry(s, 1);
         int inSize = paddedSize(1, s.c(), s.h(), s.w());
         int outSize = paddedSize(1, s.outC(), s.oh(), s.ow());
+        if (s.n() >= Parallel.threads()) {
+            // each worker takes whole images
+            Parallel.forRangeBalanced(s.n(), 1, (lo, hi) -> {
+                float[] tiles = BUFFERS.get().tiles(g.tiles);
+                for (int i = lo; i < hi; i++) {
+                    units(g, xh, i * inSize, wp, 0, g.panels * g.groups, bias, residual, relu, y, i * outSize,
+                            tiles, true);
+                }
+            });
+            return;
+        }
         for (int i = 0; i < s.n(); i++) {
             int xOff = i * inSize;
             int yOff = i * outSize;
             Parallel.forRangeBalanced(g.panels * g.groups, 1, (lo, hi) ->
                     units(g, xh, xOff, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles), true));
         }
+    }
+
+    /** The inverse of {@link #toPadded}: x [n, C, H, W] from its padded channels-last layout. */
+    public static void fromPadded(int n, int c, int h, int w, float[] xh, float[] x) {
+        int size = paddedSize(1, c, h, w);
+        int plane = h * w;
+        Parallel.forRangeBalanced(n * h, 2, (lo, hi) -> {
+            for (int q = lo; q < hi; q++) {
+                int i = q / h;
+                int r = q % h;
+                int src = i * size + ((r + 1) * (w + 2) + 1) * c;
+                int dst = i * c * plane + r * w;
+                for (int col = 0; col < w; col++, src += c) {
+                    for (int ci = 0, d = dst + col; ci < c; ci++, d += plane) {
+                        x[d] = xh[src + ci];
+                    }
+                }
+            }
+        });
     }
 
     /**

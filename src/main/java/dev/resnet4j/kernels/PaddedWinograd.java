@@ -45,13 +45,11 @@ public final class PaddedWinograd {
     /**
      * Whether this form takes the convolution: 3×3, stride 1, padding 1, F(4,3) the configured
      * tile, channels a multiple of the lanes and at most {@link Gemm#KC} (one sum chain, the
-     * bits of {@link Winograd}), output channels whole panels, fewer images than workers, the
-     * vector kernel in use.
+     * bits of {@link Winograd}), output channels whole panels, the vector kernel in use.
      */
     public static boolean applies(Convolution.Shape s) {
         return ON && Winograd.TILE == 4 && s.kh() == 3 && s.kw() == 3 && s.stride() == 1 && s.pad() == 1
-                && s.c() % L == 0 && s.c() <= Gemm.KC && s.outC() % Gemm.NR == 0 && s.n() < Parallel.threads()
-                && Gemm.vectorInUse();
+                && s.c() % L == 0 && s.c() <= Gemm.KC && s.outC() % Gemm.NR == 0 && Gemm.vectorInUse();
     }
 
     /**
@@ -93,29 +91,37 @@ public final class PaddedWinograd {
         int w = s.w();
         int tx = (w + M - 1) / M;
         int tiles = tx * ((h + M - 1) / M);
-        int inSize = PackedConv.paddedSize(1, c, h, w);
-        int outSize = PackedConv.paddedSize(1, outC, h, w);
+        int total = s.n() * tiles; // tiles numbered image by image
         int threads = Parallel.threads();
         // whole blocks of tiles a worker (no barrier inside the convolution) where U is small
-        // enough to be read again by every block; else one block whose phases the workers share
-        int per = 2 * PR * (int) Math.ceil(tiles / (2.0 * PR * BLOCKS_PER_WORKER * threads));
-        boolean whole = threads > 1 && 4L * A * A * c * outC <= WHOLE_BYTES && tiles >= 2 * per;
-        for (int i = 0; i < s.n(); i++) {
-            int xOff = i * inSize;
-            int yOff = i * outSize;
-            if (whole) {
-                int blocks = (tiles + per - 1) / per;
-                Parallel.forRangeBalanced(blocks, 1, (lo, hi) -> {
-                    for (int b = lo; b < hi; b++) {
-                        block(xh, xOff, up, bias, residual, relu, y, yOff, c, outC, h, w, tx, b * per,
-                                Math.min(tiles, (b + 1) * per), false);
-                    }
-                });
-            } else {
-                block(xh, xOff, up, bias, residual, relu, y, yOff, c, outC, h, w, tx, 0, tiles, true);
-            }
+        // enough to be read again by every block, or there are images enough; else one block
+        // whose phases the workers share. A block's V and M stay near L2 (at most ~1 MB).
+        int cap = Math.max(2 * PR, (int) (BLOCK_BYTES / (4L * A * A * (c + outC))) / (2 * PR) * (2 * PR));
+        int per = Math.min(cap, 2 * PR * (int) Math.ceil(total / (2.0 * PR * BLOCKS_PER_WORKER * threads)));
+        boolean whole = threads > 1 && (4L * A * A * c * outC <= WHOLE_BYTES || s.n() >= threads)
+                && total >= 2 * per;
+        Geometry g = new Geometry(c, outC, h, w, tx, tiles);
+        if (whole) {
+            int blocks = (total + per - 1) / per;
+            Parallel.forRangeBalanced(blocks, 1, (lo, hi) -> {
+                for (int b = lo; b < hi; b++) {
+                    block(g, xh, up, bias, residual, relu, y, b * per, Math.min(total, (b + 1) * per), false);
+                }
+            });
+        } else {
+            block(g, xh, up, bias, residual, relu, y, 0, total, threads > 1);
         }
     }
+
+    /** The sizes a block needs: channels, map, tiles a row and an image, an image's floats in and out. */
+    private record Geometry(int c, int outC, int h, int w, int tx, int tiles, int inSize, int outSize) {
+        Geometry(int c, int outC, int h, int w, int tx, int tiles) {
+            this(c, outC, h, w, tx, tiles, PackedConv.paddedSize(1, c, h, w), PackedConv.paddedSize(1, outC, h, w));
+        }
+    }
+
+    /** A block's V and M aim at this many bytes (tiles in whole pairs). */
+    static long BLOCK_BYTES = 1 << 20;
 
     /** Below this many bytes of U the workers take whole blocks of tiles (layer1 at 224 px: 590 KB; layer2: 2.4 MB). */
     static long WHOLE_BYTES = Long.getLong("resnet4j.winograd.paddedWholeKB", 1024) << 10;
@@ -165,9 +171,14 @@ public final class PaddedWinograd {
      * Tiles [t0, t1) of one image: input transform, the 36 products for every panel, output
      * transform; with {@code split} each phase shared among the workers, else all on this thread.
      */
-    private static void block(float[] xh, int xOff, float[] up, float[] bias, float[] residual, boolean relu,
-                              float[] y, int yOff, int c, int outC, int h, int w, int tx, int t0, int t1,
-                              boolean split) {
+    private static void block(Geometry geo, float[] xh, float[] up, float[] bias, float[] residual, boolean relu,
+                              float[] y, int t0, int t1, boolean split) {
+        int c = geo.c();
+        int outC = geo.outC();
+        int h = geo.h();
+        int w = geo.w();
+        int tx = geo.tx();
+        int tiles = geo.tiles();
         int bt = t1 - t0;
         int nr = Gemm.NR;
         int panels = outC / nr;
@@ -200,7 +211,8 @@ public final class PaddedWinograd {
                 cols[k] = k * c;
             }
             for (int t = lo; t < hi; t++) {
-                int g = t0 + t;
+                int g = (t0 + t) % tiles;
+                int xOff = (t0 + t) / tiles * geo.inSize();
                 inputTile(xh, xOff, c, h, w, g / tx, g % tx, v, t * c, vStride, tmp, cols);
             }
         };
@@ -219,7 +231,8 @@ public final class PaddedWinograd {
                 down[k] = k * A * mStride;
             }
             for (int t = lo; t < hi; t++) {
-                int g = t0 + t;
+                int g = (t0 + t) % tiles;
+                int yOff = (t0 + t) / tiles * geo.outSize();
                 int src = (t / PR) * tileSize + (t % PR) * nr;
                 outputTile(mm, src, mStride, panelStride, outC, h, w, g / tx, g % tx, bias, residual, relu, y,
                         yOff, tmp, down);

@@ -27,10 +27,11 @@ import java.util.List;
  * with few pixels per image run as {@link PackedConv} where it is faster ({@link
  * PackedConv#applies}: at batch 1 layer2's stride-2 convolution, layer3 and layer4; at larger
  * batches the stride-2 3×3 ones, layer2's only where the tiles run two at a time), their folded
- * filters packed on first use. With fewer images than workers (batch 1), the blocks after the
- * stem keep their activations in the padded channels-last layout instead, each convolution
- * reading its input in place: {@link PaddedWinograd} where the plain plan runs F(4,3),
- * {@link PackedConv#forwardPadded} elsewhere (see {@link #forward}).
+ * filters packed on first use. The longest run of blocks that all suit it (every block after
+ * the stem at batch 1, layer1 and layer2 at batch 16, on 224 px) keeps its activations in the
+ * padded channels-last layout instead, each convolution reading its input in place:
+ * {@link PaddedWinograd} where the plain plan runs F(4,3), {@link PackedConv#forwardPadded}
+ * elsewhere (see {@link #forward}).
  *
  * <p>Every intermediate result has its own buffer, reused from one forward to the next while
  * the batch shape stays (only the logits leave this class, and they are fresh), so a served
@@ -154,10 +155,11 @@ final class FoldedInference {
             if (!PackedConv.appliesPadded(s)) {
                 return false;
             }
-            // a 1×1 projection joins the chain whatever the plain plan would do (what made it
-            // slower as PackedConv there, the copy of its input, is gone); the others only where
-            // the plain plan runs them as PackedConv too
-            return conv.kernelSize == 1 && conv.stride > 1 || PackedConv.applies(s, Winograd.tileFor(s));
+            // a 1×1 projection joins the run whatever path the plain plan would take (what made
+            // it slower as PackedConv there, the copy of its input, is gone) as long as the bits
+            // stay that plan's; the others only where the plain plan runs them as PackedConv too
+            return conv.kernelSize == 1 && conv.stride > 1 && PackedConv.projectionSameBits(s)
+                    || PackedConv.applies(s, Winograd.tileFor(s));
         }
     }
 
@@ -166,10 +168,12 @@ final class FoldedInference {
     }
 
     private Tensor pooled;
-    /** The first block of the padded chain in the last forward (the block count for none); tests read it. */
+    /** The blocks [lastPaddedFrom, lastPaddedTo) of the last forward ran in the padded layout; tests read them. */
     int lastPaddedFrom;
+    int lastPaddedTo;
     private float[] paddedInput;
     private Tensor pooledFeatures;
+    private Tensor paddedOutput;
 
     private final ResNet net;
     private final Folded stem;
@@ -228,18 +232,26 @@ final class FoldedInference {
     }
 
     /**
-     * Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. From the
-     * first block whose convolutions, and every later block's, all suit the padded channels-last
-     * form ({@link PaddedWinograd#applies} for the F(4,3) ones, {@link PackedConv#appliesPadded}
-     * for the others: at batch 1 on 224 px, every block), the activations stay in that layout
-     * until the average pool, instead of being copied into it and back at every convolution:
-     * the same bits either way.
+     * Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. The
+     * longest run of blocks whose every convolution suits the padded channels-last form
+     * ({@link PaddedWinograd#applies} for the F(4,3) ones, {@link PackedConv#appliesPadded} for
+     * the others: at batch 1 on 224 px every block, at batch 16 layer1 and layer2) keeps its
+     * activations in that layout, copied into it once and back once (or pooled from it), instead
+     * of at every convolution: the same bits either way.
      */
     Tensor forward(Tensor x) {
         x = stemAndPool(x);
-        int chain = paddedFrom(x);
-        lastPaddedFrom = chain;
-        for (int k = 0; k < chain; k++) {
+        int[] run = paddedRun(x);
+        lastPaddedFrom = run[0];
+        lastPaddedTo = run[1];
+        boolean pooledAlready = false;
+        for (int k = 0; k < blocks.size(); ) {
+            if (k == run[0] && run[0] < run[1]) {
+                x = paddedRun(x, run[0], run[1]);
+                k = run[1];
+                pooledAlready = k == blocks.size() && globalPool();
+                continue;
+            }
             Block b = blocks.get(k);
             Tensor identity = b.shortcut() == null ? x : b.shortcut().apply(x, null, false);
             Tensor out = x;
@@ -248,13 +260,16 @@ final class FoldedInference {
                 out = b.main().get(i).apply(out, null, true);
             }
             x = b.main().get(last).apply(out, identity, true);
+            k++;
         }
-        if (chain < blocks.size()) {
-            x = paddedTail(x, chain);
-        } else {
+        if (!pooledAlready) {
             x = net.avgpool.forward(x);
         }
         return net.fc.forward(x.reshape(x.dim(0), x.dim(1) * x.dim(2) * x.dim(3)));
+    }
+
+    private boolean globalPool() {
+        return net.avgpool.outH == 1 && net.avgpool.outW == 1;
     }
 
     /** Residual blocks in the plan. */
@@ -263,18 +278,20 @@ final class FoldedInference {
     }
 
     /**
-     * The first block from which every convolution suits the padded channels-last chain (so
-     * blocks.size() for none), given the blocks' input x; none unless the pool after them is
-     * ResNet's global average pool.
+     * The blocks [from, to) that run in the padded channels-last layout, given the blocks' input
+     * x: the longest run of consecutive blocks whose every convolution suits it (the first, of
+     * equal ones), {from, from} for none.
      */
-    private int paddedFrom(Tensor x) {
-        if (!PackedConv.PADDED || net.avgpool.outH != 1 || net.avgpool.outW != 1) {
-            return blocks.size();
+    private int[] paddedRun(Tensor x) {
+        if (!PackedConv.PADDED) {
+            return new int[]{blocks.size(), blocks.size()};
         }
         int n = x.dim(0);
         int h = x.dim(2);
         int w = x.dim(3);
-        boolean[] suits = new boolean[blocks.size()];
+        int bestFrom = blocks.size();
+        int bestLength = 0;
+        int from = 0;
         for (int k = 0; k < blocks.size(); k++) {
             Block b = blocks.get(k);
             boolean ok = b.shortcut() == null || b.shortcut().suitsPadded(n, h, w);
@@ -287,19 +304,23 @@ final class FoldedInference {
                 bh = oh;
                 bw = ow;
             }
-            suits[k] = ok;
             h = bh;
             w = bw;
+            if (!ok) {
+                from = k + 1;
+            } else if (k + 1 - from > bestLength) {
+                bestFrom = from;
+                bestLength = k + 1 - from;
+            }
         }
-        int from = blocks.size();
-        while (from > 0 && suits[from - 1]) {
-            from--;
-        }
-        return from;
+        return new int[]{bestFrom, bestFrom + bestLength};
     }
 
-    /** Blocks [from, end) on x in the padded channels-last layout, then the average pool: [n, C, 1, 1]. */
-    private Tensor paddedTail(Tensor x, int from) {
+    /**
+     * Blocks [from, to) on x in the padded channels-last layout: then, after the last block, the
+     * global average pool ([n, C, 1, 1]) if it is one, else the activations back in NCHW.
+     */
+    private Tensor paddedRun(Tensor x, int from, int to) {
         int n = x.dim(0);
         int c = x.dim(1);
         int h = x.dim(2);
@@ -310,7 +331,7 @@ final class FoldedInference {
         }
         PackedConv.toPadded(n, c, h, w, x.data(), paddedInput); // writes the border too
         float[] cur = paddedInput;
-        for (int k = from; k < blocks.size(); k++) {
+        for (int k = from; k < to; k++) {
             Block b = blocks.get(k);
             float[] identity = b.shortcut() == null ? cur : b.shortcut().applyPadded(cur, n, h, w, null, false);
             float[] out = cur;
@@ -328,8 +349,13 @@ final class FoldedInference {
             h = bh;
             w = bw;
         }
-        pooledFeatures = Tensor.reuseOrZeros(pooledFeatures, n, c, 1, 1);
-        PackedConv.avgPoolPadded(n, c, h, w, cur, pooledFeatures.data());
-        return pooledFeatures;
+        if (to == blocks.size() && globalPool()) {
+            pooledFeatures = Tensor.reuseOrZeros(pooledFeatures, n, c, 1, 1);
+            PackedConv.avgPoolPadded(n, c, h, w, cur, pooledFeatures.data());
+            return pooledFeatures;
+        }
+        paddedOutput = Tensor.reuseOrZeros(paddedOutput, n, c, h, w);
+        PackedConv.fromPadded(n, c, h, w, cur, paddedOutput.data());
+        return paddedOutput;
     }
 }

@@ -104,7 +104,7 @@ class PackedConvTest {
             {5, 9, 11, 3, 1, 13}, {33, 6, 5, 3, 2, 31}, {1, 4, 4, 3, 1, 1}, {40, 1, 1, 3, 1, 40},
             {16, 3, 2, 1, 2, 33},
         };
-        for (int n = 1; n < threads; n++) {
+        for (int n = 1; n <= threads + 1; n++) {
             for (int[] t : cases) {
                 int k = t[3];
                 Convolution.Shape s = new Convolution.Shape(n, t[0], t[1], t[2], t[5], k, k, t[4], k / 2);
@@ -166,8 +166,6 @@ class PackedConvTest {
         assertFalse(PackedConv.appliesPadded(new Convolution.Shape(1, 8, 9, 9, 8, 3, 3, 1, 0)));
         assertFalse(PackedConv.appliesPadded(new Convolution.Shape(1, 8, 9, 9, 8, 5, 5, 1, 2)));
         assertFalse(PackedConv.appliesPadded(new Convolution.Shape(1, 8, 9, 9, 8, 1, 1, 1, 1)));
-        assertFalse(PackedConv.appliesPadded(new Convolution.Shape(2, 8, 9, 9, 8, 3, 3, 1, 1)),
-                "as many images as workers");
         assertFalse(PackedConv.appliesPadded(new Convolution.Shape(1, 8, 56, 56, 8, 3, 3, 1, 1)), "too many pixels");
         assertThrows(IllegalArgumentException.class, () -> PackedConv.forwardPadded(
                 new Convolution.Shape(1, 8, 9, 9, 8, 3, 3, 1, 0), new float[1], new float[1], null, null, false,

@@ -74,15 +74,29 @@ public final class InferLayerBench {
         float[] stemOut = new float[n * 64 * 112 * 112];
         // as FoldedInference: from the first block whose convolutions, and all later blocks',
         // suit the padded channels-last form, the activations stay in that layout
-        int chain = blocks.size();
-        while (chain > 0 && java.util.Arrays.stream(blocks.get(chain - 1)).allMatch(cv -> cv == null
-                || cv.tile() == 4 && cv.uPadded() != null && PaddedWinograd.applies(cv.s())
-                || PackedConv.appliesPadded(cv.s()) && (cv.s().kh() == 1 && cv.s().stride() > 1 || cv.wp() != null))) {
-            chain--;
+        // as FoldedInference: the longest run of blocks whose convolutions all suit the padded
+        // channels-last form keeps its activations in that layout
+        int from = blocks.size();
+        int to = from;
+        for (int k = 0, start = 0; k < blocks.size(); k++) {
+            boolean ok = java.util.Arrays.stream(blocks.get(k)).allMatch(cv -> cv == null
+                    || cv.tile() == 4 && cv.uPadded() != null && PaddedWinograd.applies(cv.s())
+                    || PackedConv.appliesPadded(cv.s()) && (cv.s().kh() == 1 && cv.s().stride() > 1
+                    && PackedConv.projectionSameBits(cv.s()) || cv.wp() != null));
+            if (!ok) {
+                start = k + 1;
+            } else if (k + 1 - start > to - from) {
+                from = start;
+                to = k + 1;
+            }
         }
-        Convolution.Shape first = chain < blocks.size() ? blocks.get(chain)[0].s() : null;
+        int chain = from;
+        int chainEnd = to;
+        Convolution.Shape first = chain < chainEnd ? blocks.get(chain)[0].s() : null;
+        Convolution.Shape lastShape = chain < chainEnd ? blocks.get(chainEnd - 1)[1].s() : null;
         float[] padIn = first == null ? null
                 : new float[PackedConv.paddedSize(n, first.c(), first.h(), first.w())];
+        float[] back = lastShape == null ? null : new float[n * lastShape.outC() * lastShape.oh() * lastShape.ow()];
         for (int it = 0; it < warmup + iters; it++) {
             boolean rec = it >= warmup;
             long c0 = cpuNanos();
@@ -101,7 +115,13 @@ public final class InferLayerBench {
             a = p;
             for (int k = 0; k < blocks.size(); k++) {
                 Conv[] b = blocks.get(k);
-                if (k < chain) {
+                if (k < chain || k >= chainEnd) {
+                    if (k == chainEnd && chainEnd > chain) {
+                        t = now();
+                        PackedConv.fromPadded(n, lastShape.outC(), lastShape.oh(), lastShape.ow(), a, back);
+                        note(times, "back to NCHW", t, rec);
+                        a = back;
+                    }
                     float[] id = b[2] == null ? a : run(b[2], a, null, false, times, rec);
                     float[] mid = run(b[0], a, null, true, times, rec);
                     a = run(b[1], mid, id, true, times, rec);
