@@ -192,6 +192,15 @@ public final class PackedConv {
         Convolution.Shape s = new Convolution.Shape(1, c, h, w, c, 3, 3, 1, 1);
         int inSize = c * h * w;
         int size = paddedSize(1, c, h, w);
+        if (n >= Parallel.threads()) {
+            // whole images a worker: one parallel loop, not one per image
+            Parallel.forRangeBalanced(n, 1, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    channelsLast(s, x, i * inSize, 0, h + 2, xh, i * size);
+                }
+            });
+            return;
+        }
         for (int i = 0; i < n; i++) {
             int xOff = i * inSize;
             int d = i * size;
