@@ -2,8 +2,6 @@ package dev.resnet4j.models;
 
 import dev.resnet4j.kernels.Convolution;
 import dev.resnet4j.kernels.Winograd;
-import dev.resnet4j.nn.BatchNorm2d;
-import dev.resnet4j.nn.Module;
 import dev.resnet4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -30,15 +28,7 @@ class FoldedBatchSizesTest {
         }
         ResNet model = ResNets.create("resnet18", 10, false, 3);
         Random rnd = new Random(12);
-        for (Module m : model.namedModules().values()) {
-            if (m instanceof BatchNorm2d bn) {
-                for (int c = 0; c < bn.runningMean.size(); c++) {
-                    bn.runningMean.data()[c] = (float) (0.1 * rnd.nextGaussian());
-                    bn.runningVar.data()[c] = (float) (0.5 + rnd.nextDouble());
-                    bn.bias.data()[c] = (float) (0.1 * rnd.nextGaussian());
-                }
-            }
-        }
+        RandomStats.set(model, rnd);
         model.eval();
         Tensor four = Tensor.zeros(4, 3, 56, 56);
         for (int i = 0; i < four.size(); i++) {

@@ -3,8 +3,6 @@ package dev.resnet4j.models;
 import dev.resnet4j.kernels.Gemm;
 import dev.resnet4j.kernels.PackedConv;
 import dev.resnet4j.kernels.PaddedWinograd;
-import dev.resnet4j.nn.BatchNorm2d;
-import dev.resnet4j.nn.Module;
 import dev.resnet4j.tensor.Parallel;
 import dev.resnet4j.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
@@ -53,15 +51,7 @@ class PaddedChainTest {
             Parallel.setThreads(threads);
             ResNet net = ResNets.create(arch, 10, false, 5);
             Random rnd = new Random(size + threads);
-            for (Module m : net.namedModules().values()) {
-                if (m instanceof BatchNorm2d bn) {
-                    for (int i = 0; i < bn.runningMean.size(); i++) {
-                        bn.runningMean.data()[i] = (float) (0.1 * rnd.nextGaussian());
-                        bn.runningVar.data()[i] = (float) (0.5 + rnd.nextDouble());
-                        bn.bias.data()[i] = (float) (0.1 * rnd.nextGaussian());
-                    }
-                }
-            }
+            RandomStats.set(net, rnd);
             net.eval();
             Tensor x = Tensor.zeros(n, 3, size, size);
             for (int i = 0; i < x.size(); i++) {
