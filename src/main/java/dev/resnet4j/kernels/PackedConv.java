@@ -401,19 +401,8 @@ public final class PackedConv {
             int o0 = j * nr;
             int on = Math.min(nr, g.s.outC() - o0);
             for (int ki = 0; ki < rows; ki++) {
-                int wi = (j * rows + ki) * chunk;
-                int t = t0;
-                if (PAIRS) {
-                    for (; t + 1 < t1; t += 2) {
-                        GemmVectorKernel.kernelPixelPair(run, xOff + g.rowAt[ki], xh, at, t * PR, wp, wi, tiles,
-                                t * tileSize, (t + 1) * tileSize, ki > 0);
-                    }
-                }
-                for (; t < t1; t++) {
-                    int p0 = t * PR;
-                    GemmVectorKernel.kernelPixels(run, xOff + g.rowAt[ki], xh, at[p0], at[p0 + 1], at[p0 + 2],
-                            at[p0 + 3], at[p0 + 4], at[p0 + 5], at[p0 + 6], wp, wi, tiles, t * tileSize, ki > 0);
-                }
+                tiles(run, xOff + g.rowAt[ki], xh, at, t0, t1, wp, (j * rows + ki) * chunk, tiles, 0, tileSize,
+                        ki > 0);
             }
             for (int t = t0; t < t1; t++) {
                 int p0 = t * PR;
@@ -425,6 +414,28 @@ public final class PackedConv {
                 store(tiles, t * tileSize, Math.min(PR, g.pixels - p0), on, o0, p0, g.pixels, bias, residual, relu,
                         y, yOff);
             }
+        }
+    }
+
+    /**
+     * Tiles [t0, t1) (PR pixels each, pixel p's run at {@code x[r0 + at[p]]}) against one
+     * weight chunk at wi, {@code run} steps deep, into {@code out} at {@code base + t·tileSize}
+     * (added to what is there if {@code add}): two tiles at a time where {@link #PAIRS}, the
+     * rest one at a time. The same sums either way.
+     */
+    static void tiles(int run, int r0, float[] x, int[] at, int t0, int t1, float[] wp, int wi, float[] out,
+                      int base, int tileSize, boolean add) {
+        int t = t0;
+        if (PAIRS) {
+            for (; t + 1 < t1; t += 2) {
+                GemmVectorKernel.kernelPixelPair(run, r0, x, at, t * PR, wp, wi, out, base + t * tileSize,
+                        base + (t + 1) * tileSize, add);
+            }
+        }
+        for (; t < t1; t++) {
+            int p0 = t * PR;
+            GemmVectorKernel.kernelPixels(run, r0, x, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3], at[p0 + 4],
+                    at[p0 + 5], at[p0 + 6], wp, wi, out, base + t * tileSize, add);
         }
     }
 

@@ -72,9 +72,6 @@ public final class PaddedWinograd {
         return up;
     }
 
-    /** Per-thread scratch: one tile's α×α values for L lanes, twice, and a window copied at the edges. */
-    private static final ThreadLocal<float[]> TMP = ThreadLocal.withInitial(() -> new float[3 * A * A * L]);
-
     /**
      * y = conv(x, w) + bias (+ residual), then ReLU if {@code relu}, with x, the residual and y
      * in the padded channels-last layout (y's border is left as it is) and {@code up} =
@@ -129,10 +126,12 @@ public final class PaddedWinograd {
     /** Blocks of tiles a worker in that case. */
     static int BLOCKS_PER_WORKER = 2;
 
-    /** Per-thread V, M, and offset tables (kept for the shape last used), so that a forward allocates nothing. */
+    /** Per-thread V, M, scratch and offset tables, kept between calls: a forward allocates nothing for them. */
     private static final class Buffers {
         float[] v = new float[0];
         float[] mm = new float[0];
+        /** One tile's α×α values for L lanes, twice, and a window copied at the edges. */
+        final float[] tmp = new float[3 * A * A * L];
         /**
          * Tile t's row of V, {@code at[t] = t·c}, the last tile repeated past the block's bt tiles
          * (the pixel kernels read whole groups): one table per (bt, c) this thread has met, a
@@ -168,8 +167,9 @@ public final class PaddedWinograd {
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     /**
-     * Tiles [t0, t1) of one image: input transform, the 36 products for every panel, output
-     * transform; with {@code split} each phase shared among the workers, else all on this thread.
+     * Tiles [t0, t1), numbered image by image: input transform, the 36 products for every panel,
+     * output transform; with {@code split} each phase shared among the workers, else all on this
+     * thread.
      */
     private static void block(Geometry geo, float[] xh, float[] up, float[] bias, float[] residual, boolean relu,
                               float[] y, int t0, int t1, boolean split) {
@@ -205,8 +205,9 @@ public final class PaddedWinograd {
         }
         int[] at = BUFFERS.get().at(bt, c); // read by the workers too: the caller's, read-only
         Parallel.RangeBody input = (lo, hi) -> {
-            float[] tmp = TMP.get();
-            int[] cols = BUFFERS.get().cols;
+            Buffers own = BUFFERS.get();
+            float[] tmp = own.tmp;
+            int[] cols = own.cols;
             for (int k = 0; k < A; k++) {
                 cols[k] = k * c;
             }
@@ -220,13 +221,15 @@ public final class PaddedWinograd {
             for (int u = lo; u < hi; u++) {
                 int xi = u / panels;
                 int j = u % panels;
-                products(c, bt, v, xi * vStride, at, up, (xi * panels + j) * c * nr, mm,
-                        xi * mStride + j * panelStride, tileSize);
+                // M[ξ] for one panel of output channels: every tile of the block, summed over the c channels
+                PackedConv.tiles(c, xi * vStride, v, at, 0, groups, up, (xi * panels + j) * c * nr, mm,
+                        xi * mStride + j * panelStride, tileSize, false);
             }
         };
         Parallel.RangeBody output = (lo, hi) -> {
-            float[] tmp = TMP.get();
-            int[] down = BUFFERS.get().down;
+            Buffers own = BUFFERS.get();
+            float[] tmp = own.tmp;
+            int[] down = own.down;
             for (int k = 0; k < A; k++) {
                 down[k] = k * A * mStride;
             }
@@ -285,24 +288,6 @@ public final class PaddedWinograd {
             for (int j = 0; j < A; j++) {
                 WinogradKernel.input4(tmp, j * L, DOWN, v, j * vStride + dst + cv, A * vStride);
             }
-        }
-    }
-
-    /** M[ξ] for one panel of output channels: every tile, 14 (or 7) at a time, summed over the c channels. */
-    private static void products(int c, int tiles, float[] v, int r0, int[] at, float[] up, int wi, float[] mm, int m0,
-                                 int tileSize) {
-        int groups = (tiles + PR - 1) / PR;
-        int g = 0;
-        if (PackedConv.PAIRS) {
-            for (; g + 1 < groups; g += 2) {
-                GemmVectorKernel.kernelPixelPair(c, r0, v, at, g * PR, up, wi, mm, m0 + g * tileSize,
-                        m0 + (g + 1) * tileSize, false);
-            }
-        }
-        for (; g < groups; g++) {
-            int p0 = g * PR;
-            GemmVectorKernel.kernelPixels(c, r0, v, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3], at[p0 + 4],
-                    at[p0 + 5], at[p0 + 6], up, wi, mm, m0 + g * tileSize, false);
         }
     }
 
