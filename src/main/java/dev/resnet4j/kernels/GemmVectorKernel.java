@@ -307,6 +307,20 @@ final class GemmVectorKernel {
         v.intoArray(y, d);
     }
 
+    /**
+     * dst[d + i·step + k] = src[si + i·step + k] for i < count, k < len, whole vectors at a
+     * time: it also writes up to the next multiple of L past len in each run, and reads as far,
+     * so the caller leaves that room and overwrites what it needs there afterwards
+     * ({@link PackedStem}'s strip, moved along by the rows that two output rows share).
+     */
+    static void copyRuns(float[] src, int si, float[] dst, int d, int step, int count, int len) {
+        for (int i = 0; i < count; i++, si += step, d += step) {
+            for (int k = 0; k < len; k += L) {
+                FloatVector.fromArray(S, src, si + k).intoArray(dst, d + k);
+            }
+        }
+    }
+
     /** The offsets {@link #gatherColumns} gathers at: L channels, planes of {@code stride} floats apart. */
     static int[] gatherOffsets(int stride) {
         int[] o = new int[L];

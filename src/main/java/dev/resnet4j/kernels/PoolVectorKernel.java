@@ -82,4 +82,55 @@ final class PoolVectorKernel {
             y[d + j] = relu ? Math.max(v, 0f) : v;
         }
     }
+
+    /**
+     * One pooled row over channels held as runs ({@link PackedStem}): for each pooled pixel q
+     * and each vector v of channels, y[d + q·outC + v·L + l] = epilogue(max over the rows
+     * i < rows and the window's columns ox of a[rowAt[i] + colAt[ox] + laneAt[v] + l]), the
+     * window [q·ps − pp, q·ps − pp + pk) ∩ [0, ow); the epilogue + bias (+0 without one, as
+     * {@link ConvMaxPool} adds 0), then ReLU if asked. A 3×3 window (ResNet's) runs as nine
+     * loads and maxima in a row, its rows and columns clamped at the edges (a value twice does
+     * not change a maximum): a loop per window cost 1.6× as much.
+     */
+    static void poolRow(float[] a, int[] rowAt, int rows, int[] colAt, int ow, int pw, int pk, int ps, int pp,
+                        int[] laneAt, float[] bias, boolean relu, float[] y, int d, int outC) {
+        int ra = rowAt[0];
+        int rb = rowAt[Math.min(1, rows - 1)];
+        int rc = rowAt[Math.min(2, rows - 1)];
+        for (int v = 0; v < laneAt.length; v++) {
+            int o = v * L;
+            FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, o);
+            int la = laneAt[v];
+            for (int q = 0; q < pw; q++) {
+                int xs = Math.max(0, ps * q - pp);
+                int xe = Math.min(ow, ps * q - pp + pk);
+                FloatVector m;
+                if (pk == 3 && rows <= 3) {
+                    int c0 = colAt[xs] + la;
+                    int c1 = colAt[Math.min(xs + 1, xe - 1)] + la;
+                    int c2 = colAt[xe - 1] + la;
+                    FloatVector m0 = FloatVector.fromArray(S, a, ra + c0).max(FloatVector.fromArray(S, a, ra + c1))
+                            .max(FloatVector.fromArray(S, a, ra + c2));
+                    FloatVector m1 = FloatVector.fromArray(S, a, rb + c0).max(FloatVector.fromArray(S, a, rb + c1))
+                            .max(FloatVector.fromArray(S, a, rb + c2));
+                    FloatVector m2 = FloatVector.fromArray(S, a, rc + c0).max(FloatVector.fromArray(S, a, rc + c1))
+                            .max(FloatVector.fromArray(S, a, rc + c2));
+                    m = m0.max(m1).max(m2);
+                } else {
+                    m = FloatVector.fromArray(S, a, ra + colAt[xs] + la);
+                    for (int r = 0; r < rows; r++) {
+                        int rr = rowAt[r] + la;
+                        for (int ox = xs; ox < xe; ox++) {
+                            m = m.max(FloatVector.fromArray(S, a, rr + colAt[ox]));
+                        }
+                    }
+                }
+                m = m.add(b);
+                if (relu) {
+                    m = m.max(0f);
+                }
+                m.intoArray(y, d + q * outC + o);
+            }
+        }
+    }
 }

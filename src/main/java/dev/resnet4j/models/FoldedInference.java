@@ -3,6 +3,7 @@ package dev.resnet4j.models;
 import dev.resnet4j.kernels.ConvMaxPool;
 import dev.resnet4j.kernels.Convolution;
 import dev.resnet4j.kernels.PackedConv;
+import dev.resnet4j.kernels.PackedStem;
 import dev.resnet4j.kernels.PaddedWinograd;
 import dev.resnet4j.kernels.Pooling;
 import dev.resnet4j.kernels.Winograd;
@@ -171,6 +172,12 @@ final class FoldedInference {
     /** The blocks [lastPaddedFrom, lastPaddedTo) of the last forward ran in the padded layout; tests read them. */
     int lastPaddedFrom;
     int lastPaddedTo;
+    /** Whether the last forward's stem ran as {@link PackedStem}; tests read it. */
+    boolean lastStemPacked;
+    private float[] stemPadded;
+    private int stemPaddedN;
+    private int stemPaddedH;
+    private int stemPaddedW;
     private float[] paddedInput;
     private Tensor pooledFeatures;
     private Tensor paddedOutput;
@@ -208,18 +215,11 @@ final class FoldedInference {
     }
 
     /**
-     * The stem convolution with its ReLU, then the max-pool: in one pass where
+     * The stem convolution with its ReLU, then the max-pool, as NCHW: in one pass where
      * {@link ConvMaxPool} applies (the stem's output is then never written), else in two.
      */
-    private Tensor stemAndPool(Tensor x) {
-        Convolution.Shape s = stem.shape(x);
+    private Tensor stemAndPool(Tensor x, Convolution.Shape s, int oh, int ow) {
         MaxPool2d mp = net.maxpool;
-        int oh = Pooling.outSize(s.oh(), mp.kernelSize, mp.stride, mp.padding);
-        int ow = Pooling.outSize(s.ow(), mp.kernelSize, mp.stride, mp.padding);
-        if (s.oh() <= 0 || s.ow() <= 0 || oh <= 0 || ow <= 0) {
-            throw new IllegalArgumentException("MaxPool2d: input "
-                    + Tensor.shapeString(new int[]{s.n(), s.outC(), s.oh(), s.ow()}) + " is too small");
-        }
         pooled = Tensor.reuseOrZeros(pooled, s.n(), s.outC(), oh, ow);
         if (ConvMaxPool.forward(s, x.data(), stem.weight, stem.bias, true, mp.kernelSize, mp.stride, mp.padding,
                 pooled.data())) {
@@ -232,22 +232,68 @@ final class FoldedInference {
     }
 
     /**
+     * The stem convolution with its ReLU, then the max-pool, with {@link PackedStem}: into the
+     * padded channels-last layout [n, oh + 2, ow + 2, C] (a buffer of this plan's, its border
+     * zero).
+     */
+    private float[] packedStem(Tensor x, Convolution.Shape s, int oh, int ow) {
+        MaxPool2d mp = net.maxpool;
+        if (stemPadded == null || stemPaddedN != s.n() || stemPaddedH != oh || stemPaddedW != ow) {
+            stemPadded = new float[PackedConv.paddedSize(s.n(), s.outC(), oh, ow)]; // fresh: a zero border
+            stemPaddedN = s.n();
+            stemPaddedH = oh;
+            stemPaddedW = ow;
+        }
+        if (stem.packed == null) {
+            stem.packed = PackedStem.pack(stem.weight, s.outC(), s.c(), s.kh(), s.kw());
+        }
+        PackedStem.forward(s, x.data(), stem.packed, stem.bias, true, mp.kernelSize, mp.stride, mp.padding,
+                stemPadded);
+        return stemPadded;
+    }
+
+    /**
      * Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. The
-     * longest run of blocks whose every convolution suits the padded channels-last form
-     * ({@link PaddedWinograd#applies} for the F(4,3) ones, {@link PackedConv#appliesPadded} for
-     * the others: at batch 1 on 224 px every block, at batch 16 layer1 and layer2) keeps its
-     * activations in that layout, copied into it once and back once (or pooled from it), instead
-     * of at every convolution: the same bits either way.
+     * stem runs as {@link PackedStem} where it applies (into the padded channels-last layout),
+     * else as {@link ConvMaxPool} or in two steps; whichever layout follows, so the bits do not
+     * depend on it. The longest run of blocks whose every convolution suits the padded
+     * channels-last form ({@link PaddedWinograd#applies} for the F(4,3) ones,
+     * {@link PackedConv#appliesPadded} for the others: at batch 1 on 224 px every block, at
+     * batch 16 layer1 and layer2) keeps its activations in that layout, taken over from the
+     * packed stem or copied into it once, and copied back once (or pooled from it), instead of
+     * converted at every convolution: the same bits either way.
      */
     Tensor forward(Tensor x) {
-        x = stemAndPool(x);
-        int[] run = paddedRun(x);
+        Convolution.Shape s = stem.shape(x);
+        MaxPool2d mp = net.maxpool;
+        int ph = Pooling.outSize(s.oh(), mp.kernelSize, mp.stride, mp.padding);
+        int pw = Pooling.outSize(s.ow(), mp.kernelSize, mp.stride, mp.padding);
+        if (s.oh() <= 0 || s.ow() <= 0 || ph <= 0 || pw <= 0) {
+            throw new IllegalArgumentException("MaxPool2d: input "
+                    + Tensor.shapeString(new int[]{s.n(), s.outC(), s.oh(), s.ow()}) + " is too small");
+        }
+        int[] run = paddedRun(s.n(), ph, pw);
         lastPaddedFrom = run[0];
         lastPaddedTo = run[1];
+        boolean packed = PackedStem.applies(s, mp.kernelSize, mp.stride, mp.padding);
+        lastStemPacked = packed;
+        float[] padded = null;
+        if (packed) {
+            padded = packedStem(x, s, ph, pw);
+            if (run[0] > 0 || run[0] == run[1]) {
+                pooled = Tensor.reuseOrZeros(pooled, s.n(), s.outC(), ph, pw);
+                PackedConv.fromPadded(s.n(), s.outC(), ph, pw, padded, pooled.data());
+                padded = null;
+                x = pooled;
+            }
+        } else {
+            x = stemAndPool(x, s, ph, pw);
+        }
         boolean pooledAlready = false;
         for (int k = 0; k < blocks.size(); ) {
             if (k == run[0] && run[0] < run[1]) {
-                x = paddedRun(x, run[0], run[1]);
+                x = k == 0 && padded != null ? paddedRun(padded, s.n(), s.outC(), ph, pw, run[0], run[1])
+                        : paddedRun(x, run[0], run[1]);
                 k = run[1];
                 pooledAlready = k == blocks.size() && globalPool();
                 continue;
@@ -279,16 +325,13 @@ final class FoldedInference {
 
     /**
      * The blocks [from, to) that run in the padded channels-last layout, given the blocks' input
-     * x: the longest run of consecutive blocks whose every convolution suits it (the first, of
+     * [n, C, h, w]: the longest run of consecutive blocks whose every convolution suits it (the first, of
      * equal ones), {from, from} for none.
      */
-    private int[] paddedRun(Tensor x) {
+    private int[] paddedRun(int n, int h, int w) {
         if (!PackedConv.PADDED) {
             return new int[]{blocks.size(), blocks.size()};
         }
-        int n = x.dim(0);
-        int h = x.dim(2);
-        int w = x.dim(3);
         int bestFrom = blocks.size();
         int bestLength = 0;
         int from = 0;
@@ -330,7 +373,12 @@ final class FoldedInference {
             paddedInput = new float[size];
         }
         PackedConv.toPadded(n, c, h, w, x.data(), paddedInput); // writes the border too
-        float[] cur = paddedInput;
+        return paddedRun(paddedInput, n, c, h, w, from, to);
+    }
+
+    /** As above, the input [n, C, h, w] already in the padded channels-last layout. */
+    private Tensor paddedRun(float[] input, int n, int c, int h, int w, int from, int to) {
+        float[] cur = input;
         for (int k = from; k < to; k++) {
             Block b = blocks.get(k);
             float[] identity = b.shortcut() == null ? cur : b.shortcut().applyPadded(cur, n, h, w, null, false);

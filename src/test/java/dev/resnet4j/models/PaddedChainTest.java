@@ -2,6 +2,7 @@ package dev.resnet4j.models;
 
 import dev.resnet4j.kernels.Gemm;
 import dev.resnet4j.kernels.PackedConv;
+import dev.resnet4j.kernels.PackedStem;
 import dev.resnet4j.kernels.PaddedWinograd;
 import dev.resnet4j.tensor.Parallel;
 import dev.resnet4j.tensor.Tensor;
@@ -18,8 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * same forward converting at every convolution, bit for bit: ResNet-18 at 224 px (layer3 and
  * layer4 in the run, and with {@link PaddedWinograd} every block from layer1; with two images on
  * two workers a run that ends inside the network, converted back to NCHW) and at 96 and 64 px,
- * ResNet-50 (bottleneck blocks, 1×1 convolutions) at 96 px, 1 and 2 images on 2 and 3 workers;
- * and which blocks the run takes.
+ * ResNet-50 (bottleneck blocks, 1×1 convolutions) at 96 px, 1 and 2 images on 2 and 3 workers,
+ * the stem as {@link PackedStem} (its output taken over by a run from block 0, or converted to
+ * NCHW) and as the NCHW stem; and which blocks the run takes.
  */
 class PaddedChainTest {
     private static final int THREADS = Parallel.threads();
@@ -29,9 +31,11 @@ class PaddedChainTest {
         Parallel.setThreads(THREADS);
         PackedConv.PADDED = true;
         PaddedWinograd.ON = WINOGRAD;
+        PackedStem.ON = STEM;
     }
 
     private static final boolean WINOGRAD = PaddedWinograd.ON;
+    private static final boolean STEM = PackedStem.ON;
 
     @Test
     void sameLogitsWithAndWithoutTheChain() throws InterruptedException {
@@ -57,17 +61,21 @@ class PaddedChainTest {
             for (int i = 0; i < x.size(); i++) {
                 x.data()[i] = (float) rnd.nextGaussian();
             }
-            for (boolean winograd : new boolean[]{false, true}) {
+            for (int variant = 0; variant < 3; variant++) {
+                boolean winograd = variant > 0;
+                boolean stem = variant < 2; // the packed stem (into the layout) and the NCHW one
                 PaddedWinograd.ON = winograd;
+                PackedStem.ON = stem;
                 FoldedInference plan = new FoldedInference(net);
                 String what = arch + " threads=" + threads + " n=" + n + " " + size + " px, padded Winograd "
-                        + winograd;
+                        + winograd + ", packed stem " + stem;
                 PackedConv.PADDED = false;
                 float[] plain = plan.forward(x).data().clone();
                 assertEquals(plan.blockCount(), plan.lastPaddedFrom, what + ": no chain when switched off");
                 PackedConv.PADDED = true;
                 float[] chained = plan.forward(x).data().clone();
                 float[] again = plan.forward(x).data().clone(); // the buffers reused
+                assertEquals(stem, plan.lastStemPacked, what + ": which stem ran");
                 int from = (int) c[winograd ? 6 : 4];
                 int to = (int) c[winograd ? 7 : 5];
                 assertEquals(from, plan.lastPaddedFrom, what + ": first block of the run");

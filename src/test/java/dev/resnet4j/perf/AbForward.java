@@ -38,7 +38,7 @@ public final class AbForward {
                 System.setProperty(kv[0], kv[1]);
             }
             for (String k : new String[]{"kernels.Gemm", "kernels.Convolution", "kernels.Winograd", "kernels.PackedConv",
-                "kernels.ConvMaxPool", "kernels.PaddedWinograd", "tensor.Parallel"}) {
+                "kernels.ConvMaxPool", "kernels.PaddedWinograd", "kernels.PackedStem", "tensor.Parallel"}) {
                 try {
                     Class.forName("dev.resnet4j." + k, true, cl);
                 } catch (ClassNotFoundException e) {
