@@ -1,6 +1,7 @@
 package dev.resnet4j.perf;
 
 import dev.resnet4j.kernels.ConvMaxPool;
+import dev.resnet4j.kernels.PackedStem;
 import dev.resnet4j.kernels.Convolution;
 import dev.resnet4j.kernels.Gemm;
 import dev.resnet4j.kernels.PackedConv;
@@ -19,7 +20,8 @@ import java.util.Random;
 /**
  * Per-layer wall time of ResNet-18's folded eval forward at 3×224×224, replaying the same
  * kernel calls as {@code FoldedInference} (convolutions with bias, residual and ReLU fused;
- * the stem and the max-pool in one pass, as ConvMaxPool runs them; the head is left out, it is under 1 %), Winograd where the plan would use it
+ * the stem and the max-pool in one pass, as PackedStem runs them into the padded layout, or
+ * ConvMaxPool where it does not apply; the head is left out, it is under 1 %), Winograd where the plan would use it
  * ({@code -Dresnet4j.winograd=off} to compare). Each convolution writes into its own buffer,
  * allocated once, as FoldedInference reuses its buffers (a fresh array per call would put
  * its zeroing and page faults into the layer's time: ~1 ms a layer at batch 16).
@@ -97,13 +99,28 @@ public final class InferLayerBench {
         float[] padIn = first == null ? null
                 : new float[PackedConv.paddedSize(n, first.c(), first.h(), first.w())];
         float[] back = lastShape == null ? null : new float[n * lastShape.outC() * lastShape.oh() * lastShape.ow()];
+        // the stem as FoldedInference runs it: PackedStem into the padded layout where it applies
+        boolean packedStem = PackedStem.applies(stem.s, 3, 2, 1);
+        float[] stemPacked = packedStem ? PackedStem.pack(stem.w, 64, 3, 7, 7) : null;
+        float[] stemPadded = packedStem ? new float[PackedConv.paddedSize(n, 64, 56, 56)] : null;
         for (int it = 0; it < warmup + iters; it++) {
             boolean rec = it >= warmup;
             long c0 = cpuNanos();
             long t0 = now();
             long t = now();
             float[] a;
-            if (ConvMaxPool.forward(stem.s, x, stem.w, stem.b, true, 3, 2, 1, p)) {
+            boolean padded = false;
+            if (packedStem) {
+                PackedStem.forward(stem.s, x, stemPacked, stem.b, true, 3, 2, 1, stemPadded);
+                note(times, stem.name + " + maxpool", t, rec);
+                padded = true;
+                if (chain > 0 || chainEnd == chain) {
+                    t = now();
+                    PackedConv.fromPadded(n, 64, 56, 56, stemPadded, p);
+                    note(times, "stem back to NCHW", t, rec);
+                    padded = false;
+                }
+            } else if (ConvMaxPool.forward(stem.s, x, stem.w, stem.b, true, 3, 2, 1, p)) {
                 note(times, stem.name + " + maxpool", t, rec); // as FoldedInference runs them: fused
             } else {
                 Convolution.forward(stem.s, x, stem.w, stem.b, null, true, stemOut);
@@ -112,7 +129,7 @@ public final class InferLayerBench {
                 Pooling.maxPool(stemOut, n * 64, 112, 112, 3, 2, 1, p);
                 note(times, "maxpool 3x3/2", t, rec);
             }
-            a = p;
+            a = padded ? stemPadded : p;
             for (int k = 0; k < blocks.size(); k++) {
                 Conv[] b = blocks.get(k);
                 if (k < chain || k >= chainEnd) {
@@ -127,7 +144,7 @@ public final class InferLayerBench {
                     a = run(b[1], mid, id, true, times, rec);
                     continue;
                 }
-                if (k == chain) {
+                if (k == chain && !padded) {
                     t = now();
                     PackedConv.toPadded(n, first.c(), first.h(), first.w(), a, padIn);
                     note(times, "to channels last (" + b[0].name().substring(0, b[0].name().indexOf(".conv")) + " input)",
