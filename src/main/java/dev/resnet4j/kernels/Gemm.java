@@ -395,6 +395,15 @@ public final class Gemm {
         }
     }
 
+    /**
+     * The depth of the blocks a product of depth k is summed in (all of them but the last):
+     * k itself up to {@link #KC}, else ⌈k / ⌈k / KC⌉⌉. Each block's sums start from zero and are
+     * added to those of the blocks before it; kernels that must give the same bits follow it.
+     */
+    static int depthBlock(int k) {
+        return ceilDiv(k, ceilDiv(k, KC));
+    }
+
     /** Floats {@link #packAll} writes for an m×k A. */
     static int packedSize(int m, int k) {
         return roundUp(m, MR) * k;

@@ -136,7 +136,7 @@ public final class PackedConv {
                 // slower one's last ones
                 Parallel.forRangeBalanced(g.panels * g.groups, 1, (lo, hi) ->
                         units(g, xh, 0, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles),
-                                false));
+                                false, g.run));
             }
             return;
         }
@@ -146,7 +146,7 @@ public final class PackedConv {
             for (int i = lo; i < hi; i++) {
                 channelsLast(s, x, i * inSize, 0, g.hp, xh);
                 units(g, xh, 0, wp, 0, g.panels * g.groups, bias, residual, relu, y, i * outSize,
-                        buf.tiles(g.tiles), false);
+                        buf.tiles(g.tiles), false, g.run);
             }
         });
     }
@@ -159,16 +159,6 @@ public final class PackedConv {
     public static boolean appliesPadded(Convolution.Shape s) {
         boolean kernel = s.kh() == s.kw() && (s.kh() == 3 && s.pad() == 1 || s.kh() == 1 && s.pad() == 0);
         return PADDED && kernel && Gemm.vectorInUse() && (long) s.oh() * s.ow() <= MAX_PIXELS;
-    }
-
-    /**
-     * Whether a 1×1 strided projection in the padded layout ({@link #forwardPadded}) gives the
-     * bits of the plain plan: where that plan runs it as {@code PackedConv} too, or as the
-     * strided product ({@link Convolution}) with one depth block (at most {@link Gemm#KC} input
-     * channels; with more, that product adds its depth blocks' sums, another rounding).
-     */
-    public static boolean projectionSameBits(Convolution.Shape s) {
-        return applies(s, 0) || s.c() <= Gemm.KC;
     }
 
     /**
@@ -222,6 +212,9 @@ public final class PackedConv {
             throw new IllegalArgumentException("padded layout: 3x3 with padding 1 or 1x1 without, got " + s);
         }
         Geometry g = geometry(s, 1);
+        // a 1×1 projection that the plain plan runs as the strided product sums in its depth
+        // blocks (Gemm.depthBlock); the others in one chain, as PackedConv.forward
+        int kc0 = s.kh() == 1 && !applies(s, 0) ? Gemm.depthBlock(s.c()) : g.run;
         int inSize = paddedSize(1, s.c(), s.h(), s.w());
         int outSize = paddedSize(1, s.outC(), s.oh(), s.ow());
         if (s.n() >= Parallel.threads()) {
@@ -230,7 +223,7 @@ public final class PackedConv {
                 float[] tiles = BUFFERS.get().tiles(g.tiles);
                 for (int i = lo; i < hi; i++) {
                     units(g, xh, i * inSize, wp, 0, g.panels * g.groups, bias, residual, relu, y, i * outSize,
-                            tiles, true);
+                            tiles, true, kc0);
                 }
             });
             return;
@@ -239,7 +232,8 @@ public final class PackedConv {
             int xOff = i * inSize;
             int yOff = i * outSize;
             Parallel.forRangeBalanced(g.panels * g.groups, 1, (lo, hi) ->
-                    units(g, xh, xOff, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles), true));
+                    units(g, xh, xOff, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles), true,
+                            kc0));
         }
     }
 
@@ -357,6 +351,15 @@ public final class PackedConv {
     private static final class Buffers {
         float[] tiles = new float[0];
         float[] image = new float[0];
+        /** A depth block's sums, before they are added to the tiles (1×1 projections in depth blocks). */
+        float[] part = new float[0];
+
+        float[] part(int size) {
+            if (part.length < size) {
+                part = new float[size];
+            }
+            return part;
+        }
 
         float[] tiles(int count) {
             int size = count * (PR * Gemm.NR + 1);
@@ -386,7 +389,8 @@ public final class PackedConv {
      * the kernel's loop cost more than it saved, 3.5–4.4 % of a batch-1 forward.)
      */
     private static void units(Geometry g, float[] xh, int xOff, float[] wp, int lo, int hi, float[] bias,
-                              float[] residual, boolean relu, float[] y, int yOff, float[] tiles, boolean padded) {
+                              float[] residual, boolean relu, float[] y, int yOff, float[] tiles, boolean padded,
+                              int kc0) {
         int nr = Gemm.NR;
         // one float more than a tile, so that the tiles' rows do not all fall on the same cache
         // sets: with tiles exactly PR·NR floats apart the batch-1 forward was 2–2.5 % slower
@@ -400,9 +404,22 @@ public final class PackedConv {
             int t1 = Math.min(g.tiles, Math.min(hi - j * g.groups, g.groups) * g.groupTiles);
             int o0 = j * nr;
             int on = Math.min(nr, g.s.outC() - o0);
-            for (int ki = 0; ki < rows; ki++) {
-                tiles(run, xOff + g.rowAt[ki], xh, at, t0, t1, wp, (j * rows + ki) * chunk, tiles, 0, tileSize,
-                        ki > 0);
+            if (kc0 < run) {
+                // a 1×1 kernel in depth blocks: each block's sums from zero, added to the blocks' before
+                float[] part = BUFFERS.get().part(t1 * tileSize);
+                tiles(kc0, xOff, xh, at, t0, t1, wp, j * chunk, tiles, 0, tileSize, false);
+                for (int pc = kc0; pc < run; pc += kc0) {
+                    tiles(Math.min(kc0, run - pc), xOff + pc, xh, at, t0, t1, wp, j * chunk + pc * nr, part, 0,
+                            tileSize, false);
+                    for (int i = t0 * tileSize; i < t1 * tileSize; i++) {
+                        tiles[i] += part[i];
+                    }
+                }
+            } else {
+                for (int ki = 0; ki < rows; ki++) {
+                    tiles(run, xOff + g.rowAt[ki], xh, at, t0, t1, wp, (j * rows + ki) * chunk, tiles, 0, tileSize,
+                            ki > 0);
+                }
             }
             for (int t = t0; t < t1; t++) {
                 int p0 = t * PR;

@@ -15,12 +15,18 @@ import dev.resnet4j.tensor.Parallel;
  * same order; the 36 products M[ξ] = V[ξ]·U[ξ]ᵀ run on {@link PackedConv}'s pixel kernels with
  * the tiles as the pixels (7 or 14 at a time, none wasted) and the output channels in panels of
  * NR; and each output pixel's channels are stored as whole vectors with bias, residual and ReLU.
- * Each product sums over the input channels in order in one chain, as {@link Winograd}'s does
- * for up to {@link Gemm#KC} channels, so the result has the same bits ({@code
- * PaddedWinogradTest}); {@link #applies} keeps to that.
+ * Each product sums over the input channels in the depth blocks of {@link Winograd}'s products
+ * ({@link Gemm}'s: one chain up to {@link Gemm#KC} channels, above that ⌈C / KC⌉ equal blocks,
+ * each chain from zero, added in order), so the result has the same bits ({@code
+ * PaddedWinogradTest}).
  *
- * <p>The three phases (input transform over the tiles, products over (ξ, panel) pairs, output
- * transform over the tiles) are parallel loops with the workers sharing each.
+ * <p>The work is cut into blocks of tiles numbered across the images. Where U is small (or a
+ * few MB with as many images as workers) each worker takes whole blocks; otherwise the blocks
+ * run one after the other (one block at batch 1; blocks of at least
+ * {@link Winograd#MIN_COLUMNS} tiles where U is larger than {@link Winograd#BLOCK_BYTES}, so
+ * that each reads it once for many tiles), their three phases (input transform over the tiles,
+ * products over (ξ, panel) pairs, output transform over the tiles) parallel loops with the
+ * workers sharing each.
  */
 public final class PaddedWinograd {
     private PaddedWinograd() {
@@ -44,12 +50,12 @@ public final class PaddedWinograd {
 
     /**
      * Whether this form takes the convolution: 3×3, stride 1, padding 1, F(4,3) the configured
-     * tile, channels a multiple of the lanes and at most {@link Gemm#KC} (one sum chain, the
-     * bits of {@link Winograd}), output channels whole panels, the vector kernel in use.
+     * tile, channels a multiple of the lanes, output channels whole panels, the vector kernel
+     * in use.
      */
     public static boolean applies(Convolution.Shape s) {
         return ON && Winograd.TILE == 4 && s.kh() == 3 && s.kw() == 3 && s.stride() == 1 && s.pad() == 1
-                && s.c() % L == 0 && s.c() <= Gemm.KC && s.outC() % Gemm.NR == 0 && Gemm.vectorInUse();
+                && s.c() % L == 0 && s.outC() % Gemm.NR == 0 && Gemm.vectorInUse();
     }
 
     /**
@@ -95,7 +101,8 @@ public final class PaddedWinograd {
         // whose phases the workers share. A block's V and M stay near L2 (at most ~1 MB).
         int cap = Math.max(2 * PR, (int) (BLOCK_BYTES / (4L * A * A * (c + outC))) / (2 * PR) * (2 * PR));
         int per = Math.min(cap, 2 * PR * (int) Math.ceil(total / (2.0 * PR * BLOCKS_PER_WORKER * threads)));
-        boolean whole = threads > 1 && (4L * A * A * c * outC <= WHOLE_BYTES || s.n() >= threads)
+        long u = 4L * A * A * c * outC;
+        boolean whole = threads > 1 && (u <= WHOLE_BYTES || s.n() >= threads && u <= Winograd.BLOCK_BYTES)
                 && total >= 2 * per;
         Geometry g = new Geometry(c, outC, h, w, tx, tiles);
         if (whole) {
@@ -105,8 +112,17 @@ public final class PaddedWinograd {
                     block(g, xh, up, bias, residual, relu, y, b * per, Math.min(total, (b + 1) * per), false);
                 }
             });
-        } else {
-            block(g, xh, up, bias, residual, relu, y, 0, total, threads > 1);
+            return;
+        }
+        // U read once a block: blocks of at least Winograd.MIN_COLUMNS tiles where U is larger
+        // than Winograd's block budget (layer3 and layer4 at batch 16: 9.4 and 37.7 MB), as
+        // Winograd cuts them; each block's phases shared by the workers
+        int big = u > Winograd.BLOCK_BYTES ? Math.max(per, Winograd.MIN_COLUMNS) : total;
+        int count = (total + big - 1) / big;
+        int size = (total + count - 1) / count;
+        size = (size + 2 * PR - 1) / (2 * PR) * (2 * PR);
+        for (int b0 = 0; b0 < total; b0 += size) {
+            block(g, xh, up, bias, residual, relu, y, b0, Math.min(total, b0 + size), threads > 1);
         }
     }
 
@@ -130,6 +146,8 @@ public final class PaddedWinograd {
     private static final class Buffers {
         float[] v = new float[0];
         float[] mm = new float[0];
+        /** One (ξ, panel) product's sums over a depth block after the first, before they are added. */
+        float[] part = new float[0];
         /** One tile's α×α values for L lanes, twice, and a window copied at the edges. */
         final float[] tmp = new float[3 * A * A * L];
         /**
@@ -141,6 +159,13 @@ public final class PaddedWinograd {
         /** A window row's six columns in the padded layout (c apart), and the six α rows of M (α·mStride apart). */
         final int[] cols = new int[A];
         final int[] down = new int[A];
+
+        float[] part(int size) {
+            if (part.length < size) {
+                part = new float[size];
+            }
+            return part;
+        }
 
         /** The table for blocks of bt tiles and c channels: its last two entries are bt and c. */
         int[] at(int bt, int c) {
@@ -217,13 +242,26 @@ public final class PaddedWinograd {
                 inputTile(xh, xOff, c, h, w, g / tx, g % tx, v, t * c, vStride, tmp, cols);
             }
         };
+        int kc0 = Gemm.depthBlock(c); // Winograd's products' depth blocks (Gemm's)
         Parallel.RangeBody products = (lo, hi) -> {
+            float[] part = kc0 < c ? BUFFERS.get().part(panelStride) : null;
             for (int u = lo; u < hi; u++) {
                 int xi = u / panels;
                 int j = u % panels;
-                // M[ξ] for one panel of output channels: every tile of the block, summed over the c channels
-                PackedConv.tiles(c, xi * vStride, v, at, 0, groups, up, (xi * panels + j) * c * nr, mm,
-                        xi * mStride + j * panelStride, tileSize, false);
+                // M[ξ] for one panel of output channels: every tile of the block, summed over the
+                // c channels, depth block by depth block as Gemm sums them (each from zero, then
+                // added to the blocks before it)
+                int mi = xi * mStride + j * panelStride;
+                int wi = (xi * panels + j) * c * nr;
+                PackedConv.tiles(kc0, xi * vStride, v, at, 0, groups, up, wi, mm, mi, tileSize, false);
+                for (int pc = kc0; pc < c; pc += kc0) {
+                    int kc = Math.min(kc0, c - pc);
+                    PackedConv.tiles(kc, xi * vStride + pc, v, at, 0, groups, up, wi + pc * nr, part, 0, tileSize,
+                            false);
+                    for (int i = 0; i < panelStride; i++) {
+                        mm[mi + i] += part[i];
+                    }
+                }
             }
         };
         Parallel.RangeBody output = (lo, hi) -> {

@@ -28,8 +28,9 @@ import java.util.List;
  * with few pixels per image run as {@link PackedConv} where it is faster ({@link
  * PackedConv#applies}: at batch 1 layer2's stride-2 convolution, layer3 and layer4; at larger
  * batches the stride-2 3×3 ones, layer2's only where the tiles run two at a time), their folded
- * filters packed on first use. The longest run of blocks that all suit it (every block after
- * the stem at batch 1, layer1 and layer2 at batch 16, on 224 px) keeps its activations in the
+ * filters packed on first use. The longest run of blocks that all suit it (on 224 px every
+ * block after the stem at batch 1, and at batch 16 where PackedConv's tiles run in pairs, JDK
+ * 25; from layer2's second block otherwise) keeps its activations in the
  * padded channels-last layout instead, each convolution reading its input in place:
  * {@link PaddedWinograd} where the plain plan runs F(4,3), {@link PackedConv#forwardPadded}
  * elsewhere (see {@link #forward}).
@@ -157,10 +158,10 @@ final class FoldedInference {
                 return false;
             }
             // a 1×1 projection joins the run whatever path the plain plan would take (what made
-            // it slower as PackedConv there, the copy of its input, is gone) as long as the bits
-            // stay that plan's; the others only where the plain plan runs them as PackedConv too
-            return conv.kernelSize == 1 && conv.stride > 1 && PackedConv.projectionSameBits(s)
-                    || PackedConv.applies(s, Winograd.tileFor(s));
+            // it slower as PackedConv there, the copy of its input, is gone; forwardPadded sums
+            // it in the depth blocks of the plain plan's strided product where that runs it);
+            // the others only where the plain plan runs them as PackedConv too
+            return conv.kernelSize == 1 && conv.stride > 1 || PackedConv.applies(s, Winograd.tileFor(s));
         }
     }
 
@@ -258,8 +259,8 @@ final class FoldedInference {
      * else as {@link ConvMaxPool} or in two steps; whichever layout follows, so the bits do not
      * depend on it. The longest run of blocks whose every convolution suits the padded
      * channels-last form ({@link PaddedWinograd#applies} for the F(4,3) ones,
-     * {@link PackedConv#appliesPadded} for the others: at batch 1 on 224 px every block, at
-     * batch 16 layer1 and layer2) keeps its activations in that layout, taken over from the
+     * {@link PackedConv#appliesPadded} for the others: on 224 px every block at batch 1, and
+     * at batch 16 on JDK 25) keeps its activations in that layout, taken over from the
      * packed stem or copied into it once, and copied back once (or pooled from it), instead of
      * converted at every convolution: the same bits either way.
      */

@@ -84,7 +84,7 @@ public final class InferLayerBench {
             boolean ok = java.util.Arrays.stream(blocks.get(k)).allMatch(cv -> cv == null
                     || cv.tile() == 4 && cv.uPadded() != null && PaddedWinograd.applies(cv.s())
                     || PackedConv.appliesPadded(cv.s()) && (cv.s().kh() == 1 && cv.s().stride() > 1
-                    && PackedConv.projectionSameBits(cv.s()) || cv.wp() != null));
+                    || cv.wp() != null));
             if (!ok) {
                 start = k + 1;
             } else if (k + 1 - start > to - from) {
