@@ -28,9 +28,9 @@ import java.util.List;
  * with few pixels per image run as {@link PackedConv} where it is faster ({@link
  * PackedConv#applies}: at batch 1 layer2's stride-2 convolution, layer3 and layer4; at larger
  * batches the stride-2 3×3 ones, layer2's only where the tiles run two at a time), their folded
- * filters packed on first use. The longest run of blocks that all suit it (on 224 px every
- * block after the stem at batch 1, and at batch 16 where PackedConv's tiles run in pairs, JDK
- * 25; from layer2's second block otherwise) keeps its activations in the
+ * filters packed on first use. Each run of blocks that all suit it (on 224 px every block
+ * after the stem at batch 1, and at batch 16 where PackedConv's tiles run in pairs, JDK 25;
+ * layer1, then from layer2's second block, otherwise) keeps its activations in the
  * padded channels-last layout instead, each convolution reading its input in place:
  * {@link PaddedWinograd} where the plain plan runs F(4,3), {@link PackedConv#forwardPadded}
  * elsewhere (see {@link #forward}).
@@ -170,18 +170,18 @@ final class FoldedInference {
     }
 
     private Tensor pooled;
-    /** The blocks [lastPaddedFrom, lastPaddedTo) of the last forward ran in the padded layout; tests read them. */
-    int lastPaddedFrom;
-    int lastPaddedTo;
+    /** The runs of blocks [from, to) the last forward kept in the padded layout, as {from, to, from, to, …}; tests read them. */
+    int[] lastRuns = new int[0];
     /** Whether the last forward's stem ran as {@link PackedStem}; tests read it. */
     boolean lastStemPacked;
     private float[] stemPadded;
     private int stemPaddedN;
     private int stemPaddedH;
     private int stemPaddedW;
-    private float[] paddedInput;
+    /** Per block: the padded input of a run that starts there (copied in), and the NCHW output of one that ends there. */
+    private float[][] paddedInputs;
+    private Tensor[] paddedOutputs;
     private Tensor pooledFeatures;
-    private Tensor paddedOutput;
 
     private final ResNet net;
     private final Folded stem;
@@ -213,6 +213,8 @@ final class FoldedInference {
                 blocks.add(new Block(main, shortcut));
             }
         }
+        paddedInputs = new float[blocks.size()][];
+        paddedOutputs = new Tensor[blocks.size() + 1];
     }
 
     /**
@@ -257,7 +259,7 @@ final class FoldedInference {
      * Logits for a batch, equal to the unfolded eval-mode forward up to float rounding. The
      * stem runs as {@link PackedStem} where it applies (into the padded channels-last layout),
      * else as {@link ConvMaxPool} or in two steps; whichever layout follows, so the bits do not
-     * depend on it. The longest run of blocks whose every convolution suits the padded
+     * depend on it. Each run of blocks whose every convolution suits the padded
      * channels-last form ({@link PaddedWinograd#applies} for the F(4,3) ones,
      * {@link PackedConv#appliesPadded} for the others: on 224 px every block at batch 1, and
      * at batch 16 on JDK 25) keeps its activations in that layout, taken over from the
@@ -273,15 +275,14 @@ final class FoldedInference {
             throw new IllegalArgumentException("MaxPool2d: input "
                     + Tensor.shapeString(new int[]{s.n(), s.outC(), s.oh(), s.ow()}) + " is too small");
         }
-        int[] run = paddedRun(s.n(), ph, pw);
-        lastPaddedFrom = run[0];
-        lastPaddedTo = run[1];
+        int[] runs = paddedRuns(s.n(), ph, pw);
+        lastRuns = runs;
         boolean packed = PackedStem.applies(s, mp.kernelSize, mp.stride, mp.padding);
         lastStemPacked = packed;
         float[] padded = null;
         if (packed) {
             padded = packedStem(x, s, ph, pw);
-            if (run[0] > 0 || run[0] == run[1]) {
+            if (runs.length == 0 || runs[0] > 0) {
                 pooled = Tensor.reuseOrZeros(pooled, s.n(), s.outC(), ph, pw);
                 PackedConv.fromPadded(s.n(), s.outC(), ph, pw, padded, pooled.data());
                 padded = null;
@@ -292,10 +293,12 @@ final class FoldedInference {
         }
         boolean pooledAlready = false;
         for (int k = 0; k < blocks.size(); ) {
-            if (k == run[0] && run[0] < run[1]) {
-                x = k == 0 && padded != null ? paddedRun(padded, s.n(), s.outC(), ph, pw, run[0], run[1])
-                        : paddedRun(x, run[0], run[1]);
-                k = run[1];
+            int r = runAt(runs, k);
+            if (r >= 0) {
+                int to = runs[r + 1];
+                x = k == 0 && padded != null ? paddedRun(padded, s.n(), s.outC(), ph, pw, k, to)
+                        : paddedRun(x, k, to);
+                k = to;
                 pooledAlready = k == blocks.size() && globalPool();
                 continue;
             }
@@ -325,17 +328,17 @@ final class FoldedInference {
     }
 
     /**
-     * The blocks [from, to) that run in the padded channels-last layout, given the blocks' input
-     * [n, C, h, w]: the longest run of consecutive blocks whose every convolution suits it (the first, of
-     * equal ones), {from, from} for none.
+     * The runs of blocks that keep their activations in the padded channels-last layout, given
+     * the blocks' input [n, C, h, w]: every maximal run of consecutive blocks whose every
+     * convolution suits it, as {from, to, from, to, …} (none where the layout is switched off).
+     * Each run is entered once (from the packed stem's output, or by one copy) and left once.
      */
-    private int[] paddedRun(int n, int h, int w) {
+    private int[] paddedRuns(int n, int h, int w) {
         if (!PackedConv.PADDED) {
-            return new int[]{blocks.size(), blocks.size()};
+            return new int[0];
         }
-        int bestFrom = blocks.size();
-        int bestLength = 0;
-        int from = 0;
+        List<Integer> runs = new ArrayList<>();
+        int from = -1;
         for (int k = 0; k < blocks.size(); k++) {
             Block b = blocks.get(k);
             boolean ok = b.shortcut() == null || b.shortcut().suitsPadded(n, h, w);
@@ -350,14 +353,29 @@ final class FoldedInference {
             }
             h = bh;
             w = bw;
-            if (!ok) {
-                from = k + 1;
-            } else if (k + 1 - from > bestLength) {
-                bestFrom = from;
-                bestLength = k + 1 - from;
+            if (ok && from < 0) {
+                from = k;
+            } else if (!ok && from >= 0) {
+                runs.add(from);
+                runs.add(k);
+                from = -1;
             }
         }
-        return new int[]{bestFrom, bestFrom + bestLength};
+        if (from >= 0) {
+            runs.add(from);
+            runs.add(blocks.size());
+        }
+        return runs.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The index in runs of the run that starts at block k, or −1. */
+    private static int runAt(int[] runs, int k) {
+        for (int r = 0; r < runs.length; r += 2) {
+            if (runs[r] == k) {
+                return r;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -370,11 +388,13 @@ final class FoldedInference {
         int h = x.dim(2);
         int w = x.dim(3);
         int size = PackedConv.paddedSize(n, c, h, w);
-        if (paddedInput == null || paddedInput.length != size) {
-            paddedInput = new float[size];
+        float[] in = paddedInputs[from];
+        if (in == null || in.length != size) {
+            in = new float[size];
+            paddedInputs[from] = in;
         }
-        PackedConv.toPadded(n, c, h, w, x.data(), paddedInput); // writes the border too
-        return paddedRun(paddedInput, n, c, h, w, from, to);
+        PackedConv.toPadded(n, c, h, w, x.data(), in); // writes the border too
+        return paddedRun(in, n, c, h, w, from, to);
     }
 
     /** As above, the input [n, C, h, w] already in the padded channels-last layout. */
@@ -403,8 +423,9 @@ final class FoldedInference {
             PackedConv.avgPoolPadded(n, c, h, w, cur, pooledFeatures.data());
             return pooledFeatures;
         }
-        paddedOutput = Tensor.reuseOrZeros(paddedOutput, n, c, h, w);
-        PackedConv.fromPadded(n, c, h, w, cur, paddedOutput.data());
-        return paddedOutput;
+        Tensor out = Tensor.reuseOrZeros(paddedOutputs[to], n, c, h, w);
+        paddedOutputs[to] = out;
+        PackedConv.fromPadded(n, c, h, w, cur, out.data());
+        return out;
     }
 }
