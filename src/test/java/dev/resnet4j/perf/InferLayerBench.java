@@ -74,31 +74,27 @@ public final class InferLayerBench {
         }
         float[] p = new float[n * 64 * 56 * 56];
         float[] stemOut = new float[n * 64 * 112 * 112];
-        // as FoldedInference: from the first block whose convolutions, and all later blocks',
-        // suit the padded channels-last form, the activations stay in that layout
-        // as FoldedInference: the longest run of blocks whose convolutions all suit the padded
+        // as FoldedInference: every run of blocks whose convolutions all suit the padded
         // channels-last form keeps its activations in that layout
-        int from = blocks.size();
-        int to = from;
-        for (int k = 0, start = 0; k < blocks.size(); k++) {
-            boolean ok = java.util.Arrays.stream(blocks.get(k)).allMatch(cv -> cv == null
+        boolean[] inRun = new boolean[blocks.size() + 1]; // the last entry false: every run ends
+        float[][] padIn = new float[blocks.size()][];
+        float[][] back = new float[blocks.size() + 1][];
+        for (int k = 0; k < blocks.size(); k++) {
+            inRun[k] = java.util.Arrays.stream(blocks.get(k)).allMatch(cv -> cv == null
                     || cv.tile() == 4 && cv.uPadded() != null && PaddedWinograd.applies(cv.s())
                     || PackedConv.appliesPadded(cv.s()) && (cv.s().kh() == 1 && cv.s().stride() > 1
                     || cv.wp() != null));
-            if (!ok) {
-                start = k + 1;
-            } else if (k + 1 - start > to - from) {
-                from = start;
-                to = k + 1;
+        }
+        for (int k = 0; k < blocks.size(); k++) {
+            Convolution.Shape in = blocks.get(k)[0].s();
+            if (inRun[k] && (k == 0 || !inRun[k - 1])) {
+                padIn[k] = new float[PackedConv.paddedSize(n, in.c(), in.h(), in.w())];
+            }
+            if (inRun[k] && !inRun[k + 1]) {
+                Convolution.Shape out = blocks.get(k)[1].s();
+                back[k + 1] = new float[n * out.outC() * out.oh() * out.ow()];
             }
         }
-        int chain = from;
-        int chainEnd = to;
-        Convolution.Shape first = chain < chainEnd ? blocks.get(chain)[0].s() : null;
-        Convolution.Shape lastShape = chain < chainEnd ? blocks.get(chainEnd - 1)[1].s() : null;
-        float[] padIn = first == null ? null
-                : new float[PackedConv.paddedSize(n, first.c(), first.h(), first.w())];
-        float[] back = lastShape == null ? null : new float[n * lastShape.outC() * lastShape.oh() * lastShape.ow()];
         // the stem as FoldedInference runs it: PackedStem into the padded layout where it applies
         boolean packedStem = PackedStem.applies(stem.s, 3, 2, 1);
         float[] stemPacked = packedStem ? PackedStem.pack(stem.w, 64, 3, 7, 7) : null;
@@ -114,7 +110,7 @@ public final class InferLayerBench {
                 PackedStem.forward(stem.s, x, stemPacked, stem.b, true, 3, 2, 1, stemPadded);
                 note(times, stem.name + " + maxpool", t, rec);
                 padded = true;
-                if (chain > 0 || chainEnd == chain) {
+                if (!inRun[0]) {
                     t = now();
                     PackedConv.fromPadded(n, 64, 56, 56, stemPadded, p);
                     note(times, "stem back to NCHW", t, rec);
@@ -132,24 +128,27 @@ public final class InferLayerBench {
             a = padded ? stemPadded : p;
             for (int k = 0; k < blocks.size(); k++) {
                 Conv[] b = blocks.get(k);
-                if (k < chain || k >= chainEnd) {
-                    if (k == chainEnd && chainEnd > chain) {
+                if (!inRun[k]) {
+                    if (k > 0 && inRun[k - 1]) {
+                        Convolution.Shape out = blocks.get(k - 1)[1].s();
                         t = now();
-                        PackedConv.fromPadded(n, lastShape.outC(), lastShape.oh(), lastShape.ow(), a, back);
-                        note(times, "back to NCHW", t, rec);
-                        a = back;
+                        PackedConv.fromPadded(n, out.outC(), out.oh(), out.ow(), a, back[k]);
+                        note(times, "back to NCHW (" + b[0].name().substring(0, b[0].name().indexOf(".conv"))
+                                + " input)", t, rec);
+                        a = back[k];
                     }
                     float[] id = b[2] == null ? a : run(b[2], a, null, false, times, rec);
                     float[] mid = run(b[0], a, null, true, times, rec);
                     a = run(b[1], mid, id, true, times, rec);
                     continue;
                 }
-                if (k == chain && !padded) {
+                if ((k == 0 || !inRun[k - 1]) && !(k == 0 && padded)) {
+                    Convolution.Shape in = b[0].s();
                     t = now();
-                    PackedConv.toPadded(n, first.c(), first.h(), first.w(), a, padIn);
+                    PackedConv.toPadded(n, in.c(), in.h(), in.w(), a, padIn[k]);
                     note(times, "to channels last (" + b[0].name().substring(0, b[0].name().indexOf(".conv")) + " input)",
                             t, rec);
-                    a = padIn;
+                    a = padIn[k];
                 }
                 float[] id = b[2] == null ? a : runPadded(b[2], a, null, false, times, rec);
                 float[] mid = runPadded(b[0], a, null, true, times, rec);
