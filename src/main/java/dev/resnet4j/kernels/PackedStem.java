@@ -97,7 +97,8 @@ public final class PackedStem {
             return;
         }
         // fewer images than workers (batch 1): the workers split each image's pooled rows, each
-        // copying the input rows its own product rows read
+        // building the strips and product rows its own pooled rows read (a piece that does not
+        // follow the thread's previous one computes the product row the two share again)
         for (int i = 0; i < s.n(); i++) {
             int xOff = i * inSize;
             int yOff = i * outSize;

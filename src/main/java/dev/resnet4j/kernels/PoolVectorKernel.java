@@ -8,9 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link ConvMaxPool}), with the vector kernel's species: the window's rows are reduced
  * vertically in vectors, then each run of three along the row in vectors, and every second one
  * is gathered out; the bias and ReLU follow in vectors. Maxima are exact, so the result has the
- * same bits as {@link Pooling#rowMax} after the scalar row reduction, in any order. Kept apart
- * from the plain-Java classes like the other Vector API kernels; only used where the vector
- * kernel is (the fused stem runs only then).
+ * same bits as {@link Pooling#rowMax} after the scalar row reduction, in any order. And the
+ * pool of {@link PackedStem}, whose product rows hold each pixel's channels as a run: each
+ * pooled pixel's window maximum over channel vectors ({@link #poolRow}). Kept apart from the
+ * plain-Java classes like the other Vector API kernels; only used where the vector kernel is
+ * (the fused stems run only then).
  */
 final class PoolVectorKernel {
     private static final VectorSpecies<Float> S = GemmVectorKernel.S;
