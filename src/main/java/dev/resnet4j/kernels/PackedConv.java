@@ -405,16 +405,9 @@ public final class PackedConv {
             int o0 = j * nr;
             int on = Math.min(nr, g.s.outC() - o0);
             if (kc0 < run) {
-                // a 1×1 kernel in depth blocks: each block's sums from zero, added to the blocks' before
-                float[] part = BUFFERS.get().part(t1 * tileSize);
-                tiles(kc0, xOff, xh, at, t0, t1, wp, j * chunk, tiles, 0, tileSize, false);
-                for (int pc = kc0; pc < run; pc += kc0) {
-                    tiles(Math.min(kc0, run - pc), xOff + pc, xh, at, t0, t1, wp, j * chunk + pc * nr, part, 0,
-                            tileSize, false);
-                    for (int i = t0 * tileSize; i < t1 * tileSize; i++) {
-                        tiles[i] += part[i];
-                    }
-                }
+                // a 1×1 kernel in depth blocks
+                tilesInBlocks(run, kc0, xOff, xh, at, t0, t1, wp, j * chunk, tiles, 0, tileSize,
+                        BUFFERS.get().part(t1 * tileSize));
             } else {
                 for (int ki = 0; ki < rows; ki++) {
                     tiles(run, xOff + g.rowAt[ki], xh, at, t0, t1, wp, (j * rows + ki) * chunk, tiles, 0, tileSize,
@@ -453,6 +446,23 @@ public final class PackedConv {
             int p0 = t * PR;
             GemmVectorKernel.kernelPixels(run, r0, x, at[p0], at[p0 + 1], at[p0 + 2], at[p0 + 3], at[p0 + 4],
                     at[p0 + 5], at[p0 + 6], wp, wi, out, base + t * tileSize, add);
+        }
+    }
+
+    /**
+     * As {@link #tiles} (from zero), the run summed in depth blocks of kc0 as {@link Gemm} sums
+     * a product deeper than {@link Gemm#KC} ({@link Gemm#depthBlock}): each block's sums from
+     * zero into {@code part} (laid out as {@code out} from {@code base}), then added to the
+     * blocks' before, in order. One block ({@code kc0 ≥ run}) is {@link #tiles} itself.
+     */
+    static void tilesInBlocks(int run, int kc0, int r0, float[] x, int[] at, int t0, int t1, float[] wp, int wi,
+                              float[] out, int base, int tileSize, float[] part) {
+        tiles(Math.min(kc0, run), r0, x, at, t0, t1, wp, wi, out, base, tileSize, false);
+        for (int pc = kc0; pc < run; pc += kc0) {
+            tiles(Math.min(kc0, run - pc), r0 + pc, x, at, t0, t1, wp, wi + pc * Gemm.NR, part, 0, tileSize, false);
+            for (int i = t0 * tileSize; i < t1 * tileSize; i++) {
+                out[base + i] += part[i];
+            }
         }
     }
 

@@ -251,17 +251,8 @@ public final class PaddedWinograd {
                 // M[ξ] for one panel of output channels: every tile of the block, summed over the
                 // c channels, depth block by depth block as Gemm sums them (each from zero, then
                 // added to the blocks before it)
-                int mi = xi * mStride + j * panelStride;
-                int wi = (xi * panels + j) * c * nr;
-                PackedConv.tiles(kc0, xi * vStride, v, at, 0, groups, up, wi, mm, mi, tileSize, false);
-                for (int pc = kc0; pc < c; pc += kc0) {
-                    int kc = Math.min(kc0, c - pc);
-                    PackedConv.tiles(kc, xi * vStride + pc, v, at, 0, groups, up, wi + pc * nr, part, 0, tileSize,
-                            false);
-                    for (int i = 0; i < panelStride; i++) {
-                        mm[mi + i] += part[i];
-                    }
-                }
+                PackedConv.tilesInBlocks(c, kc0, xi * vStride, v, at, 0, groups, up, (xi * panels + j) * c * nr, mm,
+                        xi * mStride + j * panelStride, tileSize, part);
             }
         };
         Parallel.RangeBody output = (lo, hi) -> {
