@@ -15,9 +15,12 @@ public final class Conv2dKernels {
     private Conv2dKernels() {
     }
 
-    /** Output extent of a convolution along one axis. */
+    /**
+     * Output extent of a convolution along one axis: ⌊(in + 2·pad − kernel) / stride⌋ + 1, the
+     * quotient rounded down as PyTorch rounds it (not toward zero), so ≤ 0 where it refuses.
+     */
     public static int outSize(int in, int kernel, int stride, int pad) {
-        return (in + 2 * pad - kernel) / stride + 1;
+        return Math.floorDiv(in + 2 * pad - kernel, stride) + 1;
     }
 
     /** True when im2col would copy the input unchanged (1×1 kernel, stride 1, no padding). */
@@ -49,7 +52,11 @@ public final class Conv2dKernels {
                             continue;
                         }
                         java.util.Arrays.fill(col, d, d + lo, 0f);
-                        int s = xc + ih * W + lo * stride - pad + j;
+                        int s = xc + ih * W + lo * stride - pad + j; // negative when no column is inside
+                        if (hi == lo) {
+                            java.util.Arrays.fill(col, d + lo, d + ow, 0f);
+                            continue;
+                        }
                         if (stride == 1) {
                             System.arraycopy(x, s, col, d + lo, hi - lo);
                         } else {

@@ -19,7 +19,7 @@ public final class Pooling {
 
     /** Output extent along one axis (floor mode). */
     public static int outSize(int size, int kernel, int stride, int pad) {
-        return (size + 2 * pad - kernel) / stride + 1;
+        return Math.floorDiv(size + 2 * pad - kernel, stride) + 1; // rounded down, as PyTorch: ≤ 0 where it refuses
     }
 
     /**

@@ -32,8 +32,9 @@ public final class MaxPool2d extends Module {
     }
 
     private int out(int size) {
-        // floor mode; PyTorch's rule for padded pooling
-        return (size + 2 * padding - kernelSize) / stride + 1;
+        // floor mode, PyTorch's rule: the quotient rounded down, not toward zero (a 2×2 input to
+        // MaxPool2d(3, 2) has no output, which PyTorch refuses)
+        return Pooling.outSize(size, kernelSize, stride, padding);
     }
 
     @Override

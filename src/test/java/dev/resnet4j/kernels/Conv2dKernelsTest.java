@@ -14,21 +14,26 @@ class Conv2dKernelsTest {
         {3, 15, 13, 7, 7, 2, 3}, {4, 8, 8, 3, 3, 1, 1}, {2, 7, 9, 3, 3, 2, 1},
         {5, 6, 6, 1, 1, 1, 0}, {3, 9, 7, 1, 1, 2, 0}, {1, 5, 4, 3, 2, 1, 2},
         {2, 3, 3, 3, 3, 3, 0}, {1, 1, 1, 3, 3, 1, 1}, {2, 4, 5, 5, 5, 1, 4}, {1, 2, 2, 1, 1, 2, 3}, {2, 1, 1, 3, 3, 2, 2},
+        {1, 1, 1, 5, 5, 1, 2}, {2, 2, 3, 7, 5, 1, 3},
     };
 
     @Test
     void im2colMatchesScalarDefinition() {
         Random rnd = new Random(1);
         for (int[] t : CASES) {
-            int C = t[0], H = t[1], W = t[2], kh = t[3], kw = t[4], s = t[5], p = t[6];
-            float[] x = random(rnd, 3 + C * H * W);
-            int rows = C * kh * kw;
-            int cols = Conv2dKernels.outSize(H, kh, s, p) * Conv2dKernels.outSize(W, kw, s, p);
-            float[] col = random(rnd, 2 + rows * cols + 1);
-            float[] expected = col.clone();
-            naiveIm2col(x, 3, C, H, W, kh, kw, s, p, expected, 2);
-            Conv2dKernels.im2col(x, 3, C, H, W, kh, kw, s, p, col, 2);
-            assertArrayEquals(expected, col, java.util.Arrays.toString(t));
+            // the image at the array's start too: a row with no column inside the input must
+            // not compute a source index before it (a 1x1 input under a 5x5 kernel did)
+            for (int xOff : new int[]{3, 0}) {
+                int C = t[0], H = t[1], W = t[2], kh = t[3], kw = t[4], s = t[5], p = t[6];
+                float[] x = random(rnd, xOff + C * H * W);
+                int rows = C * kh * kw;
+                int cols = Conv2dKernels.outSize(H, kh, s, p) * Conv2dKernels.outSize(W, kw, s, p);
+                float[] col = random(rnd, 2 + rows * cols + 1);
+                float[] expected = col.clone();
+                naiveIm2col(x, xOff, C, H, W, kh, kw, s, p, expected, 2);
+                Conv2dKernels.im2col(x, xOff, C, H, W, kh, kw, s, p, col, 2);
+                assertArrayEquals(expected, col, java.util.Arrays.toString(t) + " at " + xOff);
+            }
         }
     }
 
