@@ -106,10 +106,19 @@ public final class PaddedWinograd {
                 && total >= 2 * per;
         Geometry g = new Geometry(c, outC, h, w, tx, tiles);
         if (whole) {
+            // at most per tiles a block, in whole pairs, and a multiple of the workers' count of
+            // blocks cut as evenly as pairs allow, so that the workers' chunks are equal: layer1
+            // at batch 1 (14 pairs of tiles) in blocks of 3, 4, 3 and 4 pairs, not
+            // 4, 4, 4 and 2, which left one worker 112 tiles and the other 84
+            int pairs = (total + 2 * PR - 1) / (2 * PR);
             int blocks = (total + per - 1) / per;
+            blocks = Math.min(pairs, (blocks + threads - 1) / threads * threads);
+            int count = blocks;
             Parallel.forRangeBalanced(blocks, 1, (lo, hi) -> {
                 for (int b = lo; b < hi; b++) {
-                    block(g, xh, up, bias, residual, relu, y, b * per, Math.min(total, (b + 1) * per), false);
+                    int from = (int) ((long) pairs * b / count) * 2 * PR;
+                    int to = Math.min(total, (int) ((long) pairs * (b + 1) / count) * 2 * PR);
+                    block(g, xh, up, bias, residual, relu, y, from, to, false);
                 }
             });
             return;
