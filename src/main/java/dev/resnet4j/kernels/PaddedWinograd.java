@@ -148,8 +148,15 @@ public final class PaddedWinograd {
     /** Below this many bytes of U the workers take whole blocks of tiles (layer1 at 224 px: 590 KB; layer2: 2.4 MB). */
     static long WHOLE_BYTES = Long.getLong("resnet4j.winograd.paddedWholeKB", 1024) << 10;
 
-    /** Blocks of tiles a worker in that case. */
-    static int BLOCKS_PER_WORKER = 2;
+    /**
+     * Blocks of tiles a worker in that case, at least (fewer where {@link #BLOCK_BYTES} asks for
+     * smaller ones): at batch 1 layer1's 196 tiles go in 14 blocks of one pair of tiles, so that
+     * a worker done first takes over whole blocks of the other's (one core here is often slower
+     * than the other for a while). With 2 a worker, the faster one waited 0.07–0.12 ms at the
+     * end of each of layer1's convolutions; a forward at batch 1 went 11.61 → 11.28, 10.38 →
+     * 10.28, 11.13 → 10.98, 10.34 → 10.33, 10.29 → 10.27 ms (medians, one JVM, alternating).
+     */
+    static int BLOCKS_PER_WORKER = 8;
 
     /** Per-thread V, M, scratch and offset tables, kept between calls: a forward allocates nothing for them. */
     private static final class Buffers {
