@@ -33,6 +33,7 @@ class PackedConvTest {
         PackedConv.GATHER = true;
         PackedConv.PAIRS = DEFAULT_PAIRS;
         PackedConv.PADDED = true;
+        PackedConv.GROUP_MAJOR = true;
     }
 
     @ParameterizedTest
@@ -45,7 +46,7 @@ class PackedConvTest {
             {512, 7, 7, 3, 3, 1, 1, 70}, {256, 14, 14, 3, 3, 2, 1, 96}, {96, 14, 14, 1, 1, 2, 0, 100},
             {5, 9, 11, 3, 3, 1, 1, 13}, {3, 23, 19, 7, 7, 2, 3, 64}, {7, 10, 13, 5, 5, 3, 2, 33},
             {33, 6, 5, 3, 3, 1, 0, 31}, {17, 8, 8, 2, 3, 2, 1, 65}, {1, 4, 4, 3, 3, 1, 1, 1},
-            {40, 1, 1, 3, 3, 1, 1, 40}, {64, 28, 28, 3, 3, 2, 1, 128},
+            {40, 1, 1, 3, 3, 1, 1, 40}, {64, 28, 28, 3, 3, 2, 1, 128}, {32, 30, 30, 3, 3, 2, 1, 64},
         };
         for (int n = 1; n <= 3; n++) {
             for (int[] t : cases) {
@@ -73,6 +74,14 @@ class PackedConvTest {
                     for (int j = 0; j < out; j++) {
                         assertEquals(Float.floatToRawIntBits(copied[j]), Float.floatToRawIntBits(y[j]),
                                 what + " y[" + j + "] with the channels-last copy gathered and value by value");
+                    }
+                    float[] other = new float[out];
+                    PackedConv.GROUP_MAJOR = false;
+                    PackedConv.forward(s, x, wp, full ? bias : null, full ? residual : null, full, other);
+                    PackedConv.GROUP_MAJOR = true;
+                    for (int j = 0; j < out; j++) {
+                        assertEquals(Float.floatToRawIntBits(other[j]), Float.floatToRawIntBits(y[j]),
+                                what + " y[" + j + "] with the units group by group and panel by panel");
                     }
                     float[] paired = new float[out];
                     PackedConv.PAIRS = !DEFAULT_PAIRS;
