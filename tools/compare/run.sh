@@ -45,9 +45,13 @@ for cand in /usr/lib/jvm/*; do
   if [ -n "$v" ] && [ "$v" -gt "${cur:-0}" ]; then R4J_JAVA="$cand/bin/java"; fi
 done
 echo "resnet4j runs on $("$R4J_JAVA" -version 2>&1 | head -n1)" >&2
-R4J=("$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g
-     -cp "$WORK/resnet4j-build/resnet4j.jar:$WORK/resnet4j-build/lib/*"
+# as the launcher: inference with 64-byte object alignment (packed weights on cache lines,
+# kernels/Align.java), training without
+ALIGN=-XX:ObjectAlignmentInBytes=64
+R4J_ARGS=(-cp "$WORK/resnet4j-build/resnet4j.jar:$WORK/resnet4j-build/lib/*"
      dev.resnet4j.cli.Main bench --threads "$THREADS" --json --warmup "$WARMUP" --warmup-seconds "$WARMUP_SECONDS")
+R4J=("$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g "${R4J_ARGS[@]}")
+R4J_INFER=("$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g "$ALIGN" "${R4J_ARGS[@]}")
 TORCH=($PY "$HERE/torch_bench.py" --threads "$THREADS" --warmup "$WARMUP" --warmup-seconds "$WARMUP_SECONDS")
 ORT=(java -cp "$WORK/ort-build/ort-bench.jar:$WORK/ort-build/lib/*" dev.resnet4j.compare.OrtBench "$ONNX"
      --threads "$THREADS" --warmup "$WARMUP" --warmup-seconds "$WARMUP_SECONDS")
@@ -67,7 +71,7 @@ LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
 START=$(date +%s)
 for round in $(seq 1 "$ROUNDS"); do
   A=(--arch resnet18 --num-classes 1000 --input 3x224x224 --batch 1,16)
-  run "$round" a "${R4J[@]}" "${A[@]}" --iterations "$ITER_INFER"
+  run "$round" a "${R4J_INFER[@]}" "${A[@]}" --iterations "$ITER_INFER"
   run "$round" a "${TORCH[@]}" "${A[@]}" --iterations "$ITER_INFER" --mode eager
   run "$round" a "${TORCH[@]}" "${A[@]}" --iterations "$ITER_INFER" --mode jit
   run "$round" a "${ORT[@]}" --input 3x224x224 --batch 1,16 --iterations "$ITER_INFER"
@@ -83,7 +87,7 @@ done
 # INTERLEAVED_BLOCKS=0 skips it; else the blocks for batch 1 and batch 16 (~40 s at the default).
 INTERLEAVED_BLOCKS=${INTERLEAVED_BLOCKS:-40,20}
 if [ "$INTERLEAVED_BLOCKS" != "0" ]; then
-  run 0 i "$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g \
+  run 0 i "$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g "$ALIGN" \
     -cp "$WORK/ort-build/ort-bench.jar:$WORK/ort-build/lib/*:$WORK/resnet4j-build/resnet4j.jar:$WORK/resnet4j-build/lib/*" \
     dev.resnet4j.compare.Interleaved "$ONNX" --batch 1,16 --threads "$THREADS" --blocks "$INTERLEAVED_BLOCKS" \
     --warmup-seconds "$WARMUP_SECONDS"

@@ -1,5 +1,6 @@
 package dev.resnet4j.cli;
 
+import dev.resnet4j.kernels.Align;
 import dev.resnet4j.kernels.Gemm;
 import dev.resnet4j.kernels.Winograd;
 import dev.resnet4j.models.ResNet;
@@ -125,6 +126,10 @@ final class BenchCommand implements Callable<Integer> {
             if (!train && Winograd.TILE != 0) {
                 out.printf(Locale.ROOT, "3x3 stride-1 convolutions: Winograd F(%dx%d,3x3) (GFLOP/s below counts a"
                         + " direct convolution's FLOPs, so it is an effective rate)%n", Winograd.TILE, Winograd.TILE);
+            }
+            if (!train) {
+                out.println(Align.onCacheLines() ? "packed weights start on 64-byte lines (-XX:ObjectAlignmentInBytes=64)"
+                        : "packed weights wherever the JVM puts them (the launcher's -XX:ObjectAlignmentInBytes=64 aligns them)");
             }
             out.printf(Locale.ROOT, "peak: %.1f GFLOP/s, %s%n", peak.gflops(), peak.source());
             out.printf(Locale.ROOT, "%6s %10s %10s %10s %9s %7s%n", "batch", "median ms", "min ms", "images/s", "GFLOP/s", "%peak");

@@ -102,15 +102,18 @@ public final class PackedConv {
 
     /**
      * w [outC, C, kh, kw] as panels of NR output channels, each [kh·kw, C, NR], tap-major:
-     * {@code wp[((j·T + t)·C + c)·NR + o] = w[j·NR + o, c, t]} (T = kh·kw), zero past outC.
+     * {@code wp[w0 + ((j·T + t)·C + c)·NR + o] = w[j·NR + o, c, t]} (T = kh·kw), zero past outC,
+     * after w0 = {@link Align#FLOATS} unused floats (the panels on a cache line where the JVM
+     * allows it; readers take w0 from the length).
      */
     public static float[] pack(float[] w, int outC, int c, int taps) {
         int nr = Gemm.NR;
         int panels = (outC + nr - 1) / nr;
         int k = c * taps;
-        float[] wp = new float[panels * k * nr];
+        int w0 = Align.FLOATS;
+        float[] wp = new float[w0 + panels * k * nr];
         for (int o = 0; o < outC; o++) {
-            int base = (o / nr) * k * nr + o % nr;
+            int base = w0 + (o / nr) * k * nr + o % nr;
             for (int ci = 0; ci < c; ci++) {
                 for (int t = 0; t < taps; t++) {
                     wp[base + (t * c + ci) * nr] = w[o * k + ci * taps + t];
@@ -445,13 +448,14 @@ public final class PackedConv {
         int[] at = g.at;
         int o0 = j * nr;
         int on = Math.min(nr, g.s.outC() - o0);
+        int w0 = wp.length - g.panels * rows * chunk; // the packer's offset (Align)
         if (kc0 < run) {
             // a 1×1 kernel in depth blocks
-            tilesInBlocks(run, kc0, xOff, xh, at, t0, t1, wp, j * chunk, tiles, 0, tileSize,
+            tilesInBlocks(run, kc0, xOff, xh, at, t0, t1, wp, w0 + j * chunk, tiles, 0, tileSize,
                     BUFFERS.get().part(t1 * tileSize));
         } else {
             for (int ki = 0; ki < rows; ki++) {
-                tiles(run, xOff + g.rowAt[ki], xh, at, t0, t1, wp, (j * rows + ki) * chunk, tiles, 0, tileSize,
+                tiles(run, xOff + g.rowAt[ki], xh, at, t0, t1, wp, w0 + (j * rows + ki) * chunk, tiles, 0, tileSize,
                         ki > 0);
             }
         }

@@ -253,8 +253,9 @@ public final class PackedStem {
             }
             b.stripRow = r;
             int nr = Gemm.NR;
+            int w0 = wp.length - panels * run * nr; // the packer's offset (Align)
             for (int j = 0; j < panels; j++) {
-                PackedConv.tiles(run, 0, b.strip, at, 0, tpr, wp, j * run * nr, b.ring,
+                PackedConv.tiles(run, 0, b.strip, at, 0, tpr, wp, w0 + j * run * nr, b.ring,
                         (r % ring) * rowFloats + j * tpr * ts, ts, false);
             }
         }

@@ -60,16 +60,18 @@ public final class PaddedWinograd {
 
     /**
      * U from {@link Winograd#transformWeights}(4, w, outC, c), U[ξ][o][c], repacked for the pixel
-     * kernels: {@code up[((ξ·P + o / NR)·c + ci)·NR + o mod NR]}, P = outC / NR panels.
+     * kernels: {@code up[u0 + ((ξ·P + o / NR)·c + ci)·NR + o mod NR]}, P = outC / NR panels, after
+     * u0 = {@link Align#FLOATS} unused floats (readers take u0 from the length).
      */
     public static float[] pack(float[] u, int outC, int c) {
         int nr = Gemm.NR;
         int panels = outC / nr;
-        float[] up = new float[A * A * outC * c];
+        int u0 = Align.FLOATS;
+        float[] up = new float[u0 + A * A * outC * c];
         for (int xi = 0; xi < A * A; xi++) {
             for (int o = 0; o < outC; o++) {
                 int src = (xi * outC + o) * c;
-                int dst = ((xi * panels + o / nr) * c) * nr + o % nr;
+                int dst = u0 + ((xi * panels + o / nr) * c) * nr + o % nr;
                 for (int ci = 0; ci < c; ci++) {
                     up[dst + ci * nr] = u[src + ci];
                 }
@@ -259,6 +261,7 @@ public final class PaddedWinograd {
             }
         };
         int kc0 = Gemm.depthBlock(c); // Winograd's products' depth blocks (Gemm's)
+        int u0 = up.length - A * A * outC * c; // the packer's offset (Align)
         Parallel.RangeBody products = (lo, hi) -> {
             float[] part = kc0 < c ? BUFFERS.get().part(panelStride) : null;
             for (int u = lo; u < hi; u++) {
@@ -267,7 +270,7 @@ public final class PaddedWinograd {
                 // M[ξ] for one panel of output channels: every tile of the block, summed over the
                 // c channels, depth block by depth block as Gemm sums them (each from zero, then
                 // added to the blocks before it)
-                PackedConv.tilesInBlocks(c, kc0, xi * vStride, v, at, 0, groups, up, (xi * panels + j) * c * nr, mm,
+                PackedConv.tilesInBlocks(c, kc0, xi * vStride, v, at, 0, groups, up, u0 + (xi * panels + j) * c * nr, mm,
                         xi * mStride + j * panelStride, tileSize, part);
             }
         };

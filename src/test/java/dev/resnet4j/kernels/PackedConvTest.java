@@ -77,11 +77,14 @@ class PackedConvTest {
                     }
                     float[] other = new float[out];
                     PackedConv.GROUP_MAJOR = false;
-                    PackedConv.forward(s, x, wp, full ? bias : null, full ? residual : null, full, other);
+                    float[] wpOffset = PaddedWinogradTest.packed(() -> PackedConv.pack(w, s.outC(), s.c(),
+                            s.kh() * s.kw()));
+                    PackedConv.forward(s, x, wpOffset, full ? bias : null, full ? residual : null, full, other);
                     PackedConv.GROUP_MAJOR = true;
                     for (int j = 0; j < out; j++) {
                         assertEquals(Float.floatToRawIntBits(other[j]), Float.floatToRawIntBits(y[j]),
-                                what + " y[" + j + "] with the units group by group and panel by panel");
+                                what + " y[" + j + "] with the units group by group and panel by panel, the weights "
+                                        + "packed with and without Align's offset");
                     }
                     float[] paired = new float[out];
                     PackedConv.PAIRS = !DEFAULT_PAIRS;
@@ -192,12 +195,14 @@ class PackedConvTest {
             w[i] = i + 1;
         }
         float[] wp = PackedConv.pack(w, outC, c, taps);
-        assertEquals(2 * taps * c * nr, wp.length);
+        int w0 = Align.FLOATS;
+        assertEquals(w0 + 2 * taps * c * nr, wp.length);
         for (int o = 0; o < 2 * nr; o++) {
             for (int ci = 0; ci < c; ci++) {
                 for (int t = 0; t < taps; t++) {
                     float want = o < outC ? w[(o * c + ci) * taps + t] : 0f;
-                    assertEquals(want, wp[((o / nr * taps + t) * c + ci) * nr + o % nr], "o=" + o + " c=" + ci + " t=" + t);
+                    assertEquals(want, wp[w0 + ((o / nr * taps + t) * c + ci) * nr + o % nr],
+                            "o=" + o + " c=" + ci + " t=" + t);
                 }
             }
         }

@@ -65,6 +65,7 @@ class PackedStemTest {
                     float[] w = random(rnd, s.outC() * s.colRows());
                     float[] bias = random(rnd, s.outC());
                     float[] wp = PackedStem.pack(w, s.outC(), s.c(), s.kh(), s.kw());
+                    float[] wpOffset = PaddedWinogradTest.packed(() -> PackedStem.pack(w, s.outC(), s.c(), s.kh(), s.kw()));
                     int ph = Pooling.outSize(s.oh(), pk, ps, pp);
                     int pw = Pooling.outSize(s.ow(), pk, ps, pp);
                     float[] wantFull = definition(s, x, w, bias, true, pk, ps, pp);
@@ -78,7 +79,8 @@ class PackedStemTest {
                         float[] want = full ? wantFull : wantBare;
                         float[] got = new float[PackedConv.paddedSize(n, s.outC(), ph, pw)];
                         Arrays.fill(got, Float.NaN); // the border must stay as it was
-                        PackedStem.forward(s, x, wp, full ? bias : null, full, pk, ps, pp, got);
+                        PackedStem.forward(s, x, variant == 3 ? wpOffset : wp, full ? bias : null, full, pk, ps, pp,
+                                got);
                         for (int i = 0; i < n; i++) {
                             for (int r = 0; r < ph + 2; r++) {
                                 for (int col = 0; col < pw + 2; col++) {
