@@ -32,6 +32,8 @@ mkdir -p "$WORK"
 echo "building resnet4j and ort-bench ..." >&2
 (cd "$ROOT" && mvn -o -q -B package -DskipTests -Dbuild.dir="$WORK/resnet4j-build")
 # not offline: the first build fetches com.microsoft.onnxruntime:onnxruntime from Maven Central
+# lib/ emptied first: a jar of another ONNX Runtime version left there would come first on the class path
+rm -rf "$WORK/ort-build/lib"
 (cd "$HERE/ort-bench" && mvn -q -B package -Dbuild.dir="$WORK/ort-build")
 ONNX="$WORK/resnet18_1000.onnx"
 $PY "$HERE/torch_bench.py" --arch resnet18 --num-classes 1000 --input 3x224x224 --export-onnx "$ONNX"
