@@ -108,15 +108,13 @@ public final class PaddedWinograd {
                 && total >= 2 * per;
         Geometry g = new Geometry(c, outC, h, w, tx, tiles);
         if (whole) {
-            // at most per tiles a block, in whole pairs, and a multiple of the workers' count of
-            // blocks cut as evenly as pairs allow, so that the workers' chunks are equal: layer1
-            // at batch 1 (14 pairs of tiles) in blocks of 3, 4, 3 and 4 pairs, not
-            // 4, 4, 4 and 2, which left one worker 112 tiles and the other 84
+            // at most per tiles a block, a multiple of the workers' count of blocks, cut as evenly
+            // as whole pairs of tiles allow, so that the workers' chunks are equal (layer1 at
+            // batch 1 in blocks of 56 tiles had been 56 + 56 + 56 + 28: 112 tiles for one worker,
+            // 84 for the other; it is now 14 blocks of one pair)
             int pairs = (total + 2 * PR - 1) / (2 * PR);
-            int blocks = (total + per - 1) / per;
-            blocks = Math.min(pairs, (blocks + threads - 1) / threads * threads);
-            int count = blocks;
-            Parallel.forRangeBalanced(blocks, 1, (lo, hi) -> {
+            int count = Math.min(pairs, ((total + per - 1) / per + threads - 1) / threads * threads);
+            Parallel.forRangeBalanced(count, 1, (lo, hi) -> {
                 for (int b = lo; b < hi; b++) {
                     int from = (int) ((long) pairs * b / count) * 2 * PR;
                     int to = Math.min(total, (int) ((long) pairs * (b + 1) / count) * 2 * PR);
@@ -270,8 +268,8 @@ public final class PaddedWinograd {
                 // M[ξ] for one panel of output channels: every tile of the block, summed over the
                 // c channels, depth block by depth block as Gemm sums them (each from zero, then
                 // added to the blocks before it)
-                PackedConv.tilesInBlocks(c, kc0, xi * vStride, v, at, 0, groups, up, u0 + (xi * panels + j) * c * nr, mm,
-                        xi * mStride + j * panelStride, tileSize, part);
+                PackedConv.tilesInBlocks(c, kc0, xi * vStride, v, at, 0, groups, up, u0 + (xi * panels + j) * c * nr,
+                        mm, xi * mStride + j * panelStride, tileSize, part);
             }
         };
         Parallel.RangeBody output = (lo, hi) -> {
