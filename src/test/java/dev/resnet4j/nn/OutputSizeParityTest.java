@@ -21,31 +21,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * input has no output there (Java's integer division, which rounds toward zero, gave 1).
  */
 class OutputSizeParityTest {
-    private static final List<String[]> CASES = Fixture.load("parity/output_sizes.txt").all("maxpool");
-    private static final List<String[]> CONVS = Fixture.load("parity/output_sizes.txt").all("conv");
+    /** One fixture line: PyTorch's output size on a size×size input, or -1 where it refuses. */
+    private record Case(int size, int kernel, int stride, int pad, int out) {
+        static List<Case> load(String module) {
+            return Fixture.load("parity/output_sizes.txt").all(module).stream()
+                    .map(c -> new Case(Integer.parseInt(c[0]), Integer.parseInt(c[1]), Integer.parseInt(c[2]),
+                            Integer.parseInt(c[3]), c[4].equals("error") ? -1 : Integer.parseInt(c[4])))
+                    .toList();
+        }
+    }
 
     @Test
     void maxPoolMatchesPyTorch() {
         int refused = 0;
-        for (String[] c : CASES) {
-            int size = Integer.parseInt(c[0]);
-            int kernel = Integer.parseInt(c[1]);
-            int stride = Integer.parseInt(c[2]);
-            int pad = Integer.parseInt(c[3]);
-            String what = "MaxPool2d(" + kernel + ", " + stride + ", " + pad + ") on " + size + "x" + size;
-            MaxPool2d pool = new MaxPool2d(kernel, stride, pad);
+        for (Case c : Case.load("maxpool")) {
+            String what = "MaxPool2d(" + c.kernel() + ", " + c.stride() + ", " + c.pad() + ") on " + c.size() + "x"
+                    + c.size();
+            MaxPool2d pool = new MaxPool2d(c.kernel(), c.stride(), c.pad());
             pool.eval();
-            Tensor x = Tensor.zeros(1, 1, size, size);
-            if (c[4].equals("error")) {
+            Tensor x = Tensor.zeros(1, 1, c.size(), c.size());
+            if (c.out() < 0) {
                 refused++;
                 assertThrows(IllegalArgumentException.class, () -> pool.forward(x), what);
-                assertTrue(Pooling.outSize(size, kernel, stride, pad) <= 0, what);
+                assertTrue(Pooling.outSize(c.size(), c.kernel(), c.stride(), c.pad()) <= 0, what);
                 continue;
             }
-            int out = Integer.parseInt(c[4]);
-            assertArrayEquals(new int[]{1, 1, out, out}, assertDoesNotThrow(() -> pool.forward(x), what).shape(), what);
-            assertArrayEquals(new int[]{1, 1, out, out}, pool.outputShape(new int[]{1, 1, size, size}), what);
-            assertEquals(out, Pooling.outSize(size, kernel, stride, pad), what);
+            int[] want = {1, 1, c.out(), c.out()};
+            assertArrayEquals(want, assertDoesNotThrow(() -> pool.forward(x), what).shape(), what);
+            assertArrayEquals(want, pool.outputShape(new int[]{1, 1, c.size(), c.size()}), what);
+            assertEquals(c.out(), Pooling.outSize(c.size(), c.kernel(), c.stride(), c.pad()), what);
         }
         assertTrue(refused > 0, "the fixture has refused cases");
     }
@@ -53,23 +57,20 @@ class OutputSizeParityTest {
     @Test
     void convMatchesPyTorch() {
         int refused = 0;
-        for (String[] c : CONVS) {
-            int size = Integer.parseInt(c[0]);
-            int kernel = Integer.parseInt(c[1]);
-            int stride = Integer.parseInt(c[2]);
-            int pad = Integer.parseInt(c[3]);
-            String what = "Conv2d(k=" + kernel + ", s=" + stride + ", p=" + pad + ") on " + size + "x" + size;
-            Conv2d conv = new Conv2d(1, 1, kernel, stride, pad, false);
+        for (Case c : Case.load("conv")) {
+            String what = "Conv2d(k=" + c.kernel() + ", s=" + c.stride() + ", p=" + c.pad() + ") on " + c.size() + "x"
+                    + c.size();
+            Conv2d conv = new Conv2d(1, 1, c.kernel(), c.stride(), c.pad(), false);
             conv.eval();
-            Tensor x = Tensor.zeros(1, 1, size, size);
-            if (c[4].equals("error")) {
+            Tensor x = Tensor.zeros(1, 1, c.size(), c.size());
+            if (c.out() < 0) {
                 refused++;
                 assertThrows(IllegalArgumentException.class, () -> conv.forward(x), what);
                 continue;
             }
-            int out = Integer.parseInt(c[4]);
-            assertArrayEquals(new int[]{1, 1, out, out}, assertDoesNotThrow(() -> conv.forward(x), what).shape(), what);
-            assertEquals(out, Conv2dKernels.outSize(size, kernel, stride, pad), what);
+            assertArrayEquals(new int[]{1, 1, c.out(), c.out()}, assertDoesNotThrow(() -> conv.forward(x), what).shape(),
+                    what);
+            assertEquals(c.out(), Conv2dKernels.outSize(c.size(), c.kernel(), c.stride(), c.pad()), what);
         }
         assertTrue(refused > 0, "the fixture has refused cases");
     }
