@@ -27,6 +27,18 @@ public final class Align {
     /** Unused floats in front of packed weights: 12 where that puts them on a 64-byte line, else 0. */
     static int FLOATS = compute();
 
+    /**
+     * Whether activations in the padded channels-last layout ({@link PackedConv#newPadded}) and
+     * the Winograd scratch get the same offset; {@code -Dresnet4j.align.activations=false},
+     * benchmarks flip it.
+     */
+    public static boolean ACTIVATIONS = !"false".equals(System.getProperty("resnet4j.align.activations"));
+
+    /** Unused floats in front of activations and scratch: {@link #FLOATS}, or 0 with {@link #ACTIVATIONS} off. */
+    public static int activations() {
+        return ACTIVATIONS ? FLOATS : 0;
+    }
+
     /** Whether packed weights start on 64-byte lines in this JVM. */
     public static boolean onCacheLines() {
         return FLOATS > 0;

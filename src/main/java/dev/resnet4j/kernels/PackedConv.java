@@ -184,6 +184,39 @@ public final class PackedConv {
     }
 
     /**
+     * A fresh buffer (zero, so its border too) for n images [C, H, W] in the padded
+     * channels-last layout: {@link #paddedSize} floats after {@link Align#activations()} unused
+     * ones, so that every pixel's run of channels starts on a cache line where the JVM allows it
+     * (ResNet's channel counts are multiples of 16). Every reader and writer of the layout takes
+     * that offset from the buffer's length ({@link #paddedOffset}), so a buffer of exactly
+     * {@link #paddedSize} floats is read the same way.
+     */
+    public static float[] newPadded(int n, int c, int h, int w) {
+        return new float[Align.activations() + paddedSize(n, c, h, w)];
+    }
+
+    /**
+     * Where n images [C, H, W] start in a buffer of the padded channels-last layout: the floats
+     * in front of its {@link #paddedSize}; a buffer too short for them is refused.
+     */
+    static int paddedOffset(float[] xh, int n, int c, int h, int w, String what) {
+        int off = xh.length - paddedSize(n, c, h, w);
+        if (off < 0 || off >= 64) {
+            throw new IllegalArgumentException("padded layout: " + what + " holds " + xh.length + " floats, not "
+                    + paddedSize(n, c, h, w) + " (+ fewer than 64) for [" + n + ", " + c + ", " + h + ", " + w + "]");
+        }
+        return off;
+    }
+
+    /** The residual's offset, which must be y's (the epilogue reads both at one index). */
+    static void sameOffset(float[] residual, int y0, int n, int c, int h, int w) {
+        if (residual != null && paddedOffset(residual, n, c, h, w, "residual") != y0) {
+            throw new IllegalArgumentException("padded layout: the residual starts "
+                    + paddedOffset(residual, n, c, h, w, "residual") + " floats in, y " + y0);
+        }
+    }
+
+    /**
      * n images x [n, C, H, W] into the padded channels-last layout, xh[((i·(H + 2) + r)·(W + 2)
      * + col)·C + c] = x[i, c, r − 1, col − 1], zero on the one-pixel border, the layout
      * {@link #forwardPadded} reads and writes.
@@ -192,18 +225,19 @@ public final class PackedConv {
         Convolution.Shape s = new Convolution.Shape(1, c, h, w, c, 3, 3, 1, 1);
         int inSize = c * h * w;
         int size = paddedSize(1, c, h, w);
+        int d0 = paddedOffset(xh, n, c, h, w, "the padded copy");
         if (n >= Parallel.threads()) {
             // whole images a worker: one parallel loop, not one per image
             Parallel.forRangeBalanced(n, 1, (lo, hi) -> {
                 for (int i = lo; i < hi; i++) {
-                    channelsLast(s, x, i * inSize, 0, h + 2, xh, i * size);
+                    channelsLast(s, x, i * inSize, 0, h + 2, xh, d0 + i * size);
                 }
             });
             return;
         }
         for (int i = 0; i < n; i++) {
             int xOff = i * inSize;
-            int d = i * size;
+            int d = d0 + i * size;
             Parallel.forRangeBalanced(h + 2, 2, (lo, hi) -> channelsLast(s, x, xOff, lo, hi, xh, d));
         }
     }
@@ -227,20 +261,23 @@ public final class PackedConv {
         int kc0 = s.kh() == 1 && !applies(s, 0) ? Gemm.depthBlock(s.c()) : g.run;
         int inSize = paddedSize(1, s.c(), s.h(), s.w());
         int outSize = paddedSize(1, s.outC(), s.oh(), s.ow());
+        int x0 = paddedOffset(xh, s.n(), s.c(), s.h(), s.w(), "x");
+        int y0 = paddedOffset(y, s.n(), s.outC(), s.oh(), s.ow(), "y");
+        sameOffset(residual, y0, s.n(), s.outC(), s.oh(), s.ow());
         if (s.n() >= Parallel.threads()) {
             // each worker takes whole images
             Parallel.forRangeBalanced(s.n(), 1, (lo, hi) -> {
                 float[] tiles = BUFFERS.get().tiles(g.tiles);
                 for (int i = lo; i < hi; i++) {
-                    units(g, xh, i * inSize, wp, 0, g.panels * g.groups, bias, residual, relu, y, i * outSize,
-                            tiles, true, kc0);
+                    units(g, xh, x0 + i * inSize, wp, 0, g.panels * g.groups, bias, residual, relu, y,
+                            y0 + i * outSize, tiles, true, kc0);
                 }
             });
             return;
         }
         for (int i = 0; i < s.n(); i++) {
-            int xOff = i * inSize;
-            int yOff = i * outSize;
+            int xOff = x0 + i * inSize;
+            int yOff = y0 + i * outSize;
             Parallel.forRangeBalanced(g.panels * g.groups, 1, (lo, hi) ->
                     units(g, xh, xOff, wp, lo, hi, bias, residual, relu, y, yOff, BUFFERS.get().tiles(g.tiles), true,
                             kc0));
@@ -251,11 +288,12 @@ public final class PackedConv {
     public static void fromPadded(int n, int c, int h, int w, float[] xh, float[] x) {
         int size = paddedSize(1, c, h, w);
         int plane = h * w;
+        int x0 = paddedOffset(xh, n, c, h, w, "the padded input");
         Parallel.forRangeBalanced(n * h, 2, (lo, hi) -> {
             for (int q = lo; q < hi; q++) {
                 int i = q / h;
                 int r = q % h;
-                int src = i * size + ((r + 1) * (w + 2) + 1) * c;
+                int src = x0 + i * size + ((r + 1) * (w + 2) + 1) * c;
                 int dst = i * c * plane + r * w;
                 for (int col = 0; col < w; col++, src += c) {
                     for (int ci = 0, d = dst + col; ci < c; ci++, d += plane) {
@@ -273,12 +311,13 @@ public final class PackedConv {
      */
     public static void avgPoolPadded(int n, int c, int h, int w, float[] xh, float[] y) {
         int size = paddedSize(1, c, h, w);
+        int x0 = paddedOffset(xh, n, c, h, w, "the padded input");
         for (int i = 0; i < n; i++) {
             int yo = i * c;
             java.util.Arrays.fill(y, yo, yo + c, 0f);
             for (int r = 1; r <= h; r++) {
                 for (int col = 1; col <= w; col++) {
-                    int src = i * size + (r * (w + 2) + col) * c;
+                    int src = x0 + i * size + (r * (w + 2) + col) * c;
                     for (int ci = 0; ci < c; ci++) {
                         y[yo + ci] += xh[src + ci];
                     }

@@ -84,14 +84,15 @@ public final class PackedStem {
                     + "/" + pp);
         }
         Geometry g = GEOMETRIES.computeIfAbsent(new Key(new Convolution.Shape(1, s.c(), s.h(), s.w(), s.outC(),
-                s.kh(), s.kw(), s.stride(), s.pad()), pk, ps, pp), Geometry::new);
+                s.kh(), s.kw(), s.stride(), s.pad()), pk, ps, pp, TILE_PAD), Geometry::new);
         int inSize = s.c() * s.h() * s.w();
         int outSize = PackedConv.paddedSize(1, s.outC(), g.ph, g.pw);
+        int y0 = PackedConv.paddedOffset(y, s.n(), s.outC(), g.ph, g.pw, "y");
         if (s.n() >= Parallel.threads()) {
             // whole images a worker
             Parallel.forRangeBalanced(s.n(), 1, (lo, hi) -> {
                 for (int i = lo; i < hi; i++) {
-                    g.pooledRows(x, i * inSize, wp, bias, relu, y, i * outSize, 0, g.ph, IMAGES.incrementAndGet());
+                    g.pooledRows(x, i * inSize, wp, bias, relu, y, y0 + i * outSize, 0, g.ph, IMAGES.incrementAndGet());
                 }
             });
             return;
@@ -101,7 +102,7 @@ public final class PackedStem {
         // follow the thread's previous one computes the product row the two share again)
         for (int i = 0; i < s.n(); i++) {
             int xOff = i * inSize;
-            int yOff = i * outSize;
+            int yOff = y0 + i * outSize;
             long image = IMAGES.incrementAndGet();
             Parallel.forRangeBalanced(g.ph, 2, (lo, hi) -> g.pooledRows(x, xOff, wp, bias, relu, y, yOff, lo, hi,
                     image));
@@ -111,8 +112,15 @@ public final class PackedStem {
     /** Numbers the calls' images, so that a thread knows whether its buffers hold rows of this one. */
     private static final AtomicLong IMAGES = new AtomicLong();
 
-    private record Key(Convolution.Shape s, int pk, int ps, int pp) {
+    private record Key(Convolution.Shape s, int pk, int ps, int pp, int tilePad) {
     }
+
+    /**
+     * Floats between the ring's tiles beyond PR·NR: 16, a cache line, so that the tiles do not
+     * all start on the same cache sets and the pool's loads of whole vectors stay on lines (with
+     * one float, as {@link PackedConv}'s tiles, most of them straddled two); tests set 1.
+     */
+    static int TILE_PAD = 16;
 
     private static final java.util.Map<Key, Geometry> GEOMETRIES = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -149,7 +157,7 @@ public final class PackedStem {
         final int tpr;
         final int run;
         final int panels;
-        /** Floats of a tile (one more than PR·NR, as in {@link PackedConv}), and of a product row in the ring. */
+        /** Floats of a tile (PR·NR + {@link #TILE_PAD}), and of a product row in the ring. */
         final int ts;
         final int rowFloats;
         /** Product rows the ring holds: a pooled row's window. */
@@ -174,7 +182,7 @@ public final class PackedStem {
             tpr = (ow + PR - 1) / PR;
             run = s.kh() * s.kw() * c;
             panels = (s.outC() + Gemm.NR - 1) / Gemm.NR;
-            ts = PR * Gemm.NR + 1;
+            ts = PR * Gemm.NR + k.tilePad();
             rowFloats = panels * tpr * ts;
             ring = Math.min(pk, s.oh());
             at = new int[tpr * PR];
@@ -206,8 +214,8 @@ public final class PackedStem {
                 b.spare = new float[stripSize];
                 b.stripRow = -1;
             }
-            if (b.ring.length < ring * rowFloats) {
-                b.ring = new float[ring * rowFloats];
+            if (b.ring.length < 16 + ring * rowFloats) { // room for Align's offset
+                b.ring = new float[16 + ring * rowFloats];
             }
             if (b.rowAt.length < s.kh() * s.c() || b.rows.length < ring) {
                 b.rowAt = new int[s.kh() * s.c()];
@@ -256,7 +264,7 @@ public final class PackedStem {
             int w0 = wp.length - panels * run * nr; // the packer's offset (Align)
             for (int j = 0; j < panels; j++) {
                 PackedConv.tiles(run, 0, b.strip, at, 0, tpr, wp, w0 + j * run * nr, b.ring,
-                        (r % ring) * rowFloats + j * tpr * ts, ts, false);
+                        Align.activations() + (r % ring) * rowFloats + j * tpr * ts, ts, false);
             }
         }
 
@@ -306,7 +314,7 @@ public final class PackedStem {
         private void pool(int p, int ys, int ye, Buffers b, float[] bias, boolean relu, float[] y, int yOff) {
             int[] rows = b.rows;
             for (int r = ys; r < ye; r++) {
-                rows[r - ys] = (r % ring) * rowFloats;
+                rows[r - ys] = Align.activations() + (r % ring) * rowFloats; // the ring's rows on lines
             }
             PoolVectorKernel.poolRow(b.ring, rows, ye - ys, colAt, s.ow(), pw, pk, ps, pp, laneAt, bias, relu, y,
                     yOff + ((p + 1) * (pw + 2) + 1) * s.outC(), s.outC());

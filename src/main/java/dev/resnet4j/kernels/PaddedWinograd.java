@@ -106,7 +106,10 @@ public final class PaddedWinograd {
         long u = 4L * A * A * c * outC;
         boolean whole = threads > 1 && (u <= WHOLE_BYTES || s.n() >= threads && u <= Winograd.BLOCK_BYTES)
                 && total >= 2 * per;
-        Geometry g = new Geometry(c, outC, h, w, tx, tiles);
+        int x0 = PackedConv.paddedOffset(xh, s.n(), c, h, w, "x");
+        int y0 = PackedConv.paddedOffset(y, s.n(), outC, h, w, "y");
+        PackedConv.sameOffset(residual, y0, s.n(), outC, h, w);
+        Geometry g = new Geometry(c, outC, h, w, tx, tiles, x0, y0);
         if (whole) {
             // at most per tiles a block, a multiple of the workers' count of blocks, cut as evenly
             // as whole pairs of tiles allow, so that the workers' chunks are equal (layer1 at
@@ -135,12 +138,23 @@ public final class PaddedWinograd {
         }
     }
 
-    /** The sizes a block needs: channels, map, tiles a row and an image, an image's floats in and out. */
-    private record Geometry(int c, int outC, int h, int w, int tx, int tiles, int inSize, int outSize) {
-        Geometry(int c, int outC, int h, int w, int tx, int tiles) {
-            this(c, outC, h, w, tx, tiles, PackedConv.paddedSize(1, c, h, w), PackedConv.paddedSize(1, outC, h, w));
+    /**
+     * The sizes a block needs: channels, map, tiles a row and an image, where the images start in
+     * x and y ({@link PackedConv#paddedOffset}), an image's floats in and out.
+     */
+    private record Geometry(int c, int outC, int h, int w, int tx, int tiles, int x0, int y0, int inSize,
+                            int outSize) {
+        Geometry(int c, int outC, int h, int w, int tx, int tiles, int x0, int y0) {
+            this(c, outC, h, w, tx, tiles, x0, y0, PackedConv.paddedSize(1, c, h, w),
+                    PackedConv.paddedSize(1, outC, h, w));
         }
     }
+
+    /**
+     * Floats between M's tiles beyond PR·NR: 16, a cache line, so that the tiles do not all
+     * start on the same cache sets and their rows stay on lines; tests and benchmarks set 1.
+     */
+    static int TILE_PAD = 16;
 
     /** A block's V and M aim at this many bytes (tiles in whole pairs). */
     static long BLOCK_BYTES = 1 << 20;
@@ -164,8 +178,11 @@ public final class PaddedWinograd {
         float[] mm = new float[0];
         /** One (ξ, panel) product's sums over a depth block after the first, before they are added. */
         float[] part = new float[0];
-        /** One tile's α×α values for L lanes, twice, and a window copied at the edges. */
-        final float[] tmp = new float[3 * A * A * L];
+        /**
+         * One tile's α×α values for L lanes, twice, and a window copied at the edges, after the
+         * caller's offset z ({@link Align#activations()}, at most 16 floats).
+         */
+        final float[] tmp = new float[16 + 3 * A * A * L];
         /**
          * Tile t's row of V, {@code at[t] = t·c}, the last tile repeated past the block's bt tiles
          * (the pixel kernels read whole groups): one table per (bt, c) this thread has met, a
@@ -224,22 +241,26 @@ public final class PaddedWinograd {
         int nr = Gemm.NR;
         int panels = outC / nr;
         int groups = (bt + PR - 1) / PR;
-        int tileSize = PR * nr + 1; // as PackedConv: the tiles' rows not all on the same cache sets
+        // as PackedConv, the tiles' rows not all on the same cache sets, but a whole line apart
+        // (not one float), so that the output transform's loads of M stay on lines
+        int tileSize = PR * nr + TILE_PAD;
         int vStride = bt * c + 16;
         int panelStride = groups * tileSize;
         int mStride = panels * panelStride + 16;
+        // V's rows of c channels and M's tiles start on cache lines where the JVM allows it (Align)
+        int v0 = Align.activations();
         float[] v;
         float[] mm;
         if (split) {
-            v = Convolution.scratch(4, A * A * vStride);
-            mm = Convolution.scratch(5, A * A * mStride);
+            v = Convolution.scratch(4, v0 + A * A * vStride);
+            mm = Convolution.scratch(5, v0 + A * A * mStride);
         } else {
             Buffers buf = BUFFERS.get();
-            if (buf.v.length < A * A * vStride) {
-                buf.v = new float[A * A * vStride];
+            if (buf.v.length < v0 + A * A * vStride) {
+                buf.v = new float[v0 + A * A * vStride];
             }
-            if (buf.mm.length < A * A * mStride) {
-                buf.mm = new float[A * A * mStride];
+            if (buf.mm.length < v0 + A * A * mStride) {
+                buf.mm = new float[v0 + A * A * mStride];
             }
             v = buf.v;
             mm = buf.mm;
@@ -254,8 +275,8 @@ public final class PaddedWinograd {
             }
             for (int t = lo; t < hi; t++) {
                 int g = (t0 + t) % tiles;
-                int xOff = (t0 + t) / tiles * geo.inSize();
-                inputTile(xh, xOff, c, h, w, g / tx, g % tx, v, t * c, vStride, tmp, cols);
+                int xOff = geo.x0() + (t0 + t) / tiles * geo.inSize();
+                inputTile(xh, xOff, c, h, w, g / tx, g % tx, v, v0 + t * c, vStride, tmp, v0, cols);
             }
         };
         int kc0 = Gemm.depthBlock(c); // Winograd's products' depth blocks (Gemm's)
@@ -268,8 +289,8 @@ public final class PaddedWinograd {
                 // M[ξ] for one panel of output channels: every tile of the block, summed over the
                 // c channels, depth block by depth block as Gemm sums them (each from zero, then
                 // added to the blocks before it)
-                PackedConv.tilesInBlocks(c, kc0, xi * vStride, v, at, 0, groups, up, u0 + (xi * panels + j) * c * nr,
-                        mm, xi * mStride + j * panelStride, tileSize, part);
+                PackedConv.tilesInBlocks(c, kc0, v0 + xi * vStride, v, at, 0, groups, up, u0 + (xi * panels + j) * c * nr,
+                        mm, v0 + xi * mStride + j * panelStride, tileSize, part);
             }
         };
         Parallel.RangeBody output = (lo, hi) -> {
@@ -281,10 +302,10 @@ public final class PaddedWinograd {
             }
             for (int t = lo; t < hi; t++) {
                 int g = (t0 + t) % tiles;
-                int yOff = (t0 + t) / tiles * geo.outSize();
-                int src = (t / PR) * tileSize + (t % PR) * nr;
+                int yOff = geo.y0() + (t0 + t) / tiles * geo.outSize();
+                int src = v0 + (t / PR) * tileSize + (t % PR) * nr;
                 outputTile(mm, src, mStride, panelStride, outC, h, w, g / tx, g % tx, bias, residual, relu, y,
-                        yOff, tmp, down);
+                        yOff, tmp, v0, down);
             }
         };
         if (split) {
@@ -304,7 +325,7 @@ public final class PaddedWinograd {
      * then down each column, as {@link Winograd}'s input transform.
      */
     private static void inputTile(float[] xh, int xOff, int c, int h, int w, int tr, int tc, float[] v, int dst,
-                                  int vStride, float[] tmp, int[] cols) {
+                                  int vStride, float[] tmp, int z, int[] cols) {
         int wp = w + 2;
         int r0 = M * tr;
         int c0 = M * tc;
@@ -314,12 +335,12 @@ public final class PaddedWinograd {
             if (inside) {
                 int base = xOff + (r0 * wp + c0) * c + cv;
                 for (int r = 0; r < A; r++) {
-                    WinogradKernel.input4(xh, base + r * wp * c, cols, tmp, r * A * L, L);
+                    WinogradKernel.input4(xh, base + r * wp * c, cols, tmp, z + r * A * L, L);
                 }
             } else {
                 for (int r = 0; r < A; r++) {
                     for (int k = 0; k < A; k++) {
-                        int d = win + (r * A + k) * L;
+                        int d = z + win + (r * A + k) * L;
                         if (r0 + r < h + 2 && c0 + k < wp) {
                             System.arraycopy(xh, xOff + ((r0 + r) * wp + c0 + k) * c + cv, tmp, d, L);
                         } else {
@@ -328,11 +349,11 @@ public final class PaddedWinograd {
                     }
                 }
                 for (int r = 0; r < A; r++) {
-                    WinogradKernel.input4(tmp, win + r * A * L, ALONG, tmp, r * A * L, L);
+                    WinogradKernel.input4(tmp, z + win + r * A * L, ALONG, tmp, z + r * A * L, L);
                 }
             }
             for (int j = 0; j < A; j++) {
-                WinogradKernel.input4(tmp, j * L, DOWN, v, j * vStride + dst + cv, A * vStride);
+                WinogradKernel.input4(tmp, z + j * L, DOWN, v, j * vStride + dst + cv, A * vStride);
             }
         }
     }
@@ -344,19 +365,19 @@ public final class PaddedWinograd {
      */
     private static void outputTile(float[] mm, int src, int mStride, int panelStride, int outC, int h, int w, int tr,
                                    int tc, float[] bias, float[] residual, boolean relu, float[] y, int yOff,
-                                   float[] tmp, int[] down) {
+                                   float[] tmp, int z, int[] down) {
         int nr = Gemm.NR;
-        int out = A * A * L;
+        int out = z + A * A * L;
         int wp = w + 2;
         int rows = Math.min(M, h - M * tr);
         int cols = Math.min(M, w - M * tc);
         for (int ov = 0; ov < outC; ov += L) {
             int s0 = (ov / nr) * panelStride + src + ov % nr;
             for (int j = 0; j < A; j++) {
-                WinogradKernel.output4(mm, s0 + j * mStride, down, tmp, j * L, A * L);
+                WinogradKernel.output4(mm, s0 + j * mStride, down, tmp, z + j * L, A * L);
             }
             for (int r = 0; r < M; r++) {
-                WinogradKernel.output4(tmp, r * A * L, ALONG, tmp, out + r * M * L, L);
+                WinogradKernel.output4(tmp, z + r * A * L, ALONG, tmp, out + r * M * L, L);
             }
             for (int r = 0; r < rows; r++) {
                 for (int k = 0; k < cols; k++) {

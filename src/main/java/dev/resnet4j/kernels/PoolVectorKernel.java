@@ -86,6 +86,12 @@ final class PoolVectorKernel {
     }
 
     /**
+     * Whether {@link #poolRow} takes a 3×3 window pixel by pixel, all its vectors of channels
+     * in turn, rather than vector by vector across the row; tests flip it. Same bits.
+     */
+    static boolean PIXEL_MAJOR = true;
+
+    /**
      * One pooled row over channels held as runs ({@link PackedStem}): for each pooled pixel q
      * and each vector v of channels, y[d + q·outC + v·L + l] = epilogue(max over the rows
      * i < rows and the window's columns ox of a[rowAt[i] + colAt[ox] + laneAt[v] + l]), the
@@ -99,6 +105,37 @@ final class PoolVectorKernel {
         int ra = rowAt[0];
         int rb = rowAt[Math.min(1, rows - 1)];
         int rc = rowAt[Math.min(2, rows - 1)];
+        if (PIXEL_MAJOR && pk == 3 && rows <= 3) {
+            // pixel by pixel, its vectors of channels in turn: one pixel's loads share lines,
+            // and its stores are one run
+            for (int q = 0; q < pw; q++) {
+                int xs = Math.max(0, ps * q - pp);
+                int xe = Math.min(ow, ps * q - pp + pk);
+                int k0 = colAt[xs];
+                int k1 = colAt[Math.min(xs + 1, xe - 1)];
+                int k2 = colAt[xe - 1];
+                int dq = d + q * outC;
+                for (int v = 0; v < laneAt.length; v++) {
+                    int la = laneAt[v];
+                    int c0 = k0 + la;
+                    int c1 = k1 + la;
+                    int c2 = k2 + la;
+                    FloatVector m0 = FloatVector.fromArray(S, a, ra + c0).max(FloatVector.fromArray(S, a, ra + c1))
+                            .max(FloatVector.fromArray(S, a, ra + c2));
+                    FloatVector m1 = FloatVector.fromArray(S, a, rb + c0).max(FloatVector.fromArray(S, a, rb + c1))
+                            .max(FloatVector.fromArray(S, a, rb + c2));
+                    FloatVector m2 = FloatVector.fromArray(S, a, rc + c0).max(FloatVector.fromArray(S, a, rc + c1))
+                            .max(FloatVector.fromArray(S, a, rc + c2));
+                    FloatVector m = m0.max(m1).max(m2);
+                    m = bias == null ? m.add(0f) : m.add(FloatVector.fromArray(S, bias, v * L));
+                    if (relu) {
+                        m = m.max(0f);
+                    }
+                    m.intoArray(y, dq + v * L);
+                }
+            }
+            return;
+        }
         for (int v = 0; v < laneAt.length; v++) {
             int o = v * L;
             FloatVector b = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, o);

@@ -1,5 +1,6 @@
 package dev.resnet4j.models;
 
+import dev.resnet4j.kernels.Align;
 import dev.resnet4j.kernels.ConvMaxPool;
 import dev.resnet4j.kernels.Convolution;
 import dev.resnet4j.kernels.PackedConv;
@@ -118,7 +119,7 @@ final class FoldedInference {
             Convolution.Shape s = new Convolution.Shape(n, conv.inChannels, h, w, conv.outChannels,
                     conv.kernelSize, conv.kernelSize, conv.stride, conv.padding);
             if (!s.equals(paddedShape)) { // a fresh buffer: its border must be zero
-                paddedOut = new float[PackedConv.paddedSize(n, conv.outChannels, s.oh(), s.ow())];
+                paddedOut = PackedConv.newPadded(n, conv.outChannels, s.oh(), s.ow());
                 paddedShape = s;
             }
             if (paddedWinograd(s)) {
@@ -242,7 +243,7 @@ final class FoldedInference {
     private float[] packedStem(Tensor x, Convolution.Shape s, int oh, int ow) {
         MaxPool2d mp = net.maxpool;
         if (stemPadded == null || stemPaddedN != s.n() || stemPaddedH != oh || stemPaddedW != ow) {
-            stemPadded = new float[PackedConv.paddedSize(s.n(), s.outC(), oh, ow)]; // fresh: a zero border
+            stemPadded = PackedConv.newPadded(s.n(), s.outC(), oh, ow); // fresh: a zero border
             stemPaddedN = s.n();
             stemPaddedH = oh;
             stemPaddedW = ow;
@@ -387,10 +388,9 @@ final class FoldedInference {
         int c = x.dim(1);
         int h = x.dim(2);
         int w = x.dim(3);
-        int size = PackedConv.paddedSize(n, c, h, w);
         float[] in = paddedInputs[from];
-        if (in == null || in.length != size) {
-            in = new float[size];
+        if (in == null || in.length != Align.activations() + PackedConv.paddedSize(n, c, h, w)) {
+            in = PackedConv.newPadded(n, c, h, w);
             paddedInputs[from] = in;
         }
         PackedConv.toPadded(n, c, h, w, x.data(), in); // writes the border too

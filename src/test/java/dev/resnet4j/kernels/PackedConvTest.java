@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.Arrays;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -156,6 +157,27 @@ class PackedConvTest {
                         assertEquals(Float.floatToRawIntBits(want[j]), Float.floatToRawIntBits(yh[j]),
                                 what + " padded y[" + j + "]");
                     }
+                    // the same with every buffer 12 floats into its array (Align's offset)
+                    float[] xhOffset = PaddedWinogradTest.shifted(new float[xh.length], 12);
+                    PackedConv.toPadded(n, s.c(), s.h(), s.w(), x, xhOffset);
+                    float[] yhOffset = PaddedWinogradTest.shifted(new float[yh.length], 12);
+                    PackedConv.forwardPadded(s, xhOffset, wp, full ? bias : null,
+                            full ? PaddedWinogradTest.shifted(resPadded, 12) : null, full, yhOffset);
+                    for (int j = 0; j < 12; j++) {
+                        assertTrue(Float.isNaN(xhOffset[j]) && Float.isNaN(yhOffset[j]), what + " wrote in front");
+                    }
+                    for (int j = 0; j < yh.length; j++) {
+                        assertEquals(Float.floatToRawIntBits(yh[j]), Float.floatToRawIntBits(yhOffset[12 + j]),
+                                what + " padded y at an offset [" + j + "]");
+                    }
+                    float[] back = new float[y.length];
+                    PackedConv.fromPadded(n, s.outC(), oh, ow, yhOffset, back);
+                    assertArrayEquals(y, back, what + " fromPadded at an offset");
+                    float[] pooledOffset = new float[n * s.outC()];
+                    PackedConv.avgPoolPadded(n, s.outC(), oh, ow, yhOffset, pooledOffset);
+                    float[] pooledPlain = new float[n * s.outC()];
+                    PackedConv.avgPoolPadded(n, s.outC(), oh, ow, yh, pooledPlain);
+                    assertArrayEquals(pooledPlain, pooledOffset, what + " avgPoolPadded at an offset");
                     // the average pool of the padded layout: each plane's sum in row-major order, then / H·W
                     float[] pooled = random(rnd, n * s.outC());
                     PackedConv.avgPoolPadded(n, s.outC(), oh, ow, yh, pooled);

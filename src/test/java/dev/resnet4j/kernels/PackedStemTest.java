@@ -24,12 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PackedStemTest {
     private static final int THREADS = Parallel.threads();
     private static final boolean PAIRS = PackedConv.PAIRS;
+    private static final int TILE_PAD = PackedStem.TILE_PAD;
+    private static final boolean PIXEL_MAJOR = PoolVectorKernel.PIXEL_MAJOR;
 
     @AfterEach
     void restore() {
         Parallel.setThreads(THREADS);
         Parallel.finestPieces(false);
         PackedConv.PAIRS = PAIRS;
+        PackedStem.TILE_PAD = TILE_PAD;
+        PoolVectorKernel.PIXEL_MAJOR = PIXEL_MAJOR;
     }
 
     @Test
@@ -73,19 +77,32 @@ class PackedStemTest {
                     for (int variant = 0; variant < 4; variant++) {
                         boolean full = variant != 1;
                         PackedConv.PAIRS = variant == 2 ? !PAIRS : PAIRS;
+                        PackedStem.TILE_PAD = variant == 2 ? 1 : TILE_PAD; // the ring's tiles one float apart
+                        PoolVectorKernel.PIXEL_MAJOR = variant == 2 ? !PIXEL_MAJOR : PIXEL_MAJOR;
                         Parallel.finestPieces(variant == 3);
                         String what = "threads=" + threads + " n=" + n + " " + Arrays.toString(t) + " variant="
                                 + variant;
                         float[] want = full ? wantFull : wantBare;
-                        float[] got = new float[PackedConv.paddedSize(n, s.outC(), ph, pw)];
-                        Arrays.fill(got, Float.NaN); // the border must stay as it was
-                        PackedStem.forward(s, x, variant == 3 ? wpOffset : wp, full ? bias : null, full, pk, ps, pp,
-                                got);
+                        // variant 3: the output 12 floats into its buffer (Align's offset)
+                        int y0 = variant == 3 ? 12 : 0;
+                        float[] got = new float[y0 + PackedConv.paddedSize(n, s.outC(), ph, pw)];
+                        Arrays.fill(got, Float.NaN); // the border and the floats in front must stay as they were
+                        int align = Align.FLOATS;
+                        Align.FLOATS = y0; // the ring too
+                        try {
+                            PackedStem.forward(s, x, variant == 3 ? wpOffset : wp, full ? bias : null, full, pk, ps,
+                                    pp, got);
+                        } finally {
+                            Align.FLOATS = align;
+                        }
+                        for (int j = 0; j < y0; j++) {
+                            assertTrue(Float.isNaN(got[j]), what + " wrote in front of y");
+                        }
                         for (int i = 0; i < n; i++) {
                             for (int r = 0; r < ph + 2; r++) {
                                 for (int col = 0; col < pw + 2; col++) {
                                     for (int o = 0; o < s.outC(); o++) {
-                                        int at = ((i * (ph + 2) + r) * (pw + 2) + col) * s.outC() + o;
+                                        int at = y0 + ((i * (ph + 2) + r) * (pw + 2) + col) * s.outC() + o;
                                         boolean border = r == 0 || col == 0 || r == ph + 1 || col == pw + 1;
                                         float expected = border ? Float.NaN
                                                 : want[((i * s.outC() + o) * ph + r - 1) * pw + col - 1];

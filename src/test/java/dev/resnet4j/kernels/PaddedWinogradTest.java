@@ -9,6 +9,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -21,11 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PaddedWinogradTest {
     private static final int THREADS = Parallel.threads();
     private static final boolean PAIRS = PackedConv.PAIRS;
+    private static final int TILE_PAD = PaddedWinograd.TILE_PAD;
 
     @AfterEach
     void restore() {
         Parallel.setThreads(THREADS);
         PackedConv.PAIRS = PAIRS;
+        PaddedWinograd.TILE_PAD = TILE_PAD;
     }
 
     /** Packs with the data 12 floats into the array ({@link Align}'s offset with 64-byte objects). */
@@ -69,26 +72,68 @@ class PaddedWinogradTest {
                     PackedConv.toPadded(n, s.c(), s.h(), s.w(), x, xh);
                     float[] resPadded = new float[PackedConv.paddedSize(n, s.outC(), s.h(), s.w())];
                     PackedConv.toPadded(n, s.outC(), s.h(), s.w(), residual, resPadded);
-                    for (int variant = 0; variant < 3; variant++) {
+                    float[] xhOffset = shifted(xh, 12);
+                    float[] resOffset = shifted(resPadded, 12);
+                    for (int variant = 0; variant < 4; variant++) {
                         boolean full = variant > 0;
+                        int y0 = variant == 3 ? 12 : 0; // the activations (and V) at Align's offset
                         PackedConv.PAIRS = variant == 2 ? !PAIRS : PAIRS;
+                        PaddedWinograd.TILE_PAD = variant == 2 ? 1 : TILE_PAD; // M's tiles one float apart
                         String what = "threads=" + threads + " n=" + n + " " + Arrays.toString(t) + " variant="
                                 + variant;
                         float[] y = new float[size];
                         Winograd.forward(4, s, x, u, full ? bias : null, full ? residual : null, full, y);
                         float[] want = new float[resPadded.length];
                         PackedConv.toPadded(n, s.outC(), s.h(), s.w(), y, want);
-                        float[] got = new float[resPadded.length]; // its border stays zero
-                        PaddedWinograd.forward(s, xh, variant == 1 ? upOffset : up, full ? bias : null,
-                                full ? resPadded : null, full, got);
-                        for (int j = 0; j < got.length; j++) {
-                            assertEquals(Float.floatToRawIntBits(want[j]), Float.floatToRawIntBits(got[j]),
-                                    what + " y[" + j + "]: " + got[j] + " vs " + want[j]);
+                        float[] got = shifted(new float[resPadded.length], y0); // its border stays zero
+                        int align = Align.FLOATS;
+                        Align.FLOATS = y0;
+                        try {
+                            PaddedWinograd.forward(s, y0 > 0 ? xhOffset : xh, variant == 1 ? upOffset : up,
+                                    full ? bias : null, full ? (y0 > 0 ? resOffset : resPadded) : null, full, got);
+                        } finally {
+                            Align.FLOATS = align;
+                        }
+                        for (int j = 0; j < y0; j++) {
+                            assertTrue(Float.isNaN(got[j]), what + " wrote in front of y");
+                        }
+                        for (int j = 0; j < want.length; j++) {
+                            assertEquals(Float.floatToRawIntBits(want[j]), Float.floatToRawIntBits(got[y0 + j]),
+                                    what + " y[" + j + "]: " + got[y0 + j] + " vs " + want[j]);
                         }
                     }
                 }
             }
         }
+    }
+
+    /** a with off NaNs in front: a buffer of the padded layout off floats into its array. */
+    static float[] shifted(float[] a, int off) {
+        float[] b = new float[off + a.length];
+        java.util.Arrays.fill(b, 0, off, Float.NaN);
+        System.arraycopy(a, 0, b, off, a.length);
+        return b;
+    }
+
+    @Test
+    void refusesBuffersOfAnotherSize() throws InterruptedException {
+        assertTrue(Gemm.awaitVectorKernel(120_000), "vector kernel never became ready");
+        Parallel.setThreads(2);
+        int l = GemmVectorKernel.L;
+        int nr = Gemm.NR;
+        Convolution.Shape s = new Convolution.Shape(1, l, 4, 4, nr, 3, 3, 1, 1);
+        float[] up = PaddedWinograd.pack(new float[36 * l * nr], nr, l);
+        int in = PackedConv.paddedSize(1, l, 4, 4);
+        int out = PackedConv.paddedSize(1, nr, 4, 4);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> PaddedWinograd.forward(s, new float[in - 1], up, null, null, false, new float[out]));
+        assertTrue(e.getMessage().contains("x holds " + (in - 1)), e.getMessage());
+        // the residual must start where y does
+        e = assertThrows(IllegalArgumentException.class, () -> PaddedWinograd.forward(s, new float[in], up, null,
+                new float[out + 12], false, new float[out]));
+        assertTrue(e.getMessage().contains("residual starts 12"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PaddedWinograd.forward(s, new float[in], up, null,
+                null, false, new float[out + 64]));
     }
 
     @Test

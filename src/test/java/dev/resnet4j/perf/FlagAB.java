@@ -16,7 +16,10 @@ import java.util.Random;
  * iteration. Unlike {@link AbForward} the settings share one copy of the model and of the
  * compiled code: two class loaders place their arrays at other cache-line offsets, and identical
  * builds differed there by up to 0.9 ms at batch 1. Only for switches read at every call.
- * Args: batch, timed iterations, class.field, comma-separated values; {@code -Dthreads=2}.
+ * Args: batch, timed iterations, class.field, comma-separated values; {@code -Dthreads=2}. With
+ * {@code -DperValue=true} each value has its own copy of the model (same seed, so the same
+ * weights), its first forward made under that value: for switches read when a plan's buffers
+ * are made (e.g. {@code dev.resnet4j.kernels.Align.ACTIVATIONS}).
  */
 public final class FlagAB {
     private FlagAB() {
@@ -31,8 +34,12 @@ public final class FlagAB {
         f.setAccessible(true);
         String[] values = args[3].split(",");
         Parallel.setThreads(Integer.getInteger("threads", 2));
-        ResNet net = ResNets.create("resnet18", 1000, false, 1);
-        net.eval();
+        boolean perValue = Boolean.getBoolean("perValue");
+        ResNet[] nets = new ResNet[perValue ? values.length : 1];
+        for (int k = 0; k < nets.length; k++) {
+            nets[k] = ResNets.create("resnet18", 1000, false, 1);
+            nets[k].eval();
+        }
         Tensor x = Tensor.zeros(batch, 3, 224, 224);
         Random r = new Random(3);
         float[] d = x.data();
@@ -40,13 +47,19 @@ public final class FlagAB {
             d[i] = (float) r.nextGaussian();
         }
         Object original = f.get(null);
+        if (perValue) {
+            for (int k = 0; k < values.length; k++) {
+                set(f, values[k]);
+                nets[k].forward(x); // its plan and buffers made under this value
+            }
+        }
         long[][] t = new long[values.length][iters];
         for (int it = -Math.max(10, iters / 3); it < iters; it++) {
             for (int k0 = 0; k0 < values.length; k0++) {
                 int k = Math.floorMod(k0 + it, values.length);
                 set(f, values[k]);
                 long t0 = System.nanoTime();
-                net.forward(x);
+                nets[perValue ? k : 0].forward(x);
                 if (it >= 0) {
                     t[k][it] = System.nanoTime() - t0;
                 }
