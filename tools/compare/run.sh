@@ -47,13 +47,17 @@ for cand in /usr/lib/jvm/*; do
   if [ -n "$v" ] && [ "$v" -gt "${cur:-0}" ]; then R4J_JAVA="$cand/bin/java"; fi
 done
 echo "resnet4j runs on $("$R4J_JAVA" -version 2>&1 | head -n1)" >&2
-# as the launcher: inference with 64-byte object alignment (packed weights on cache lines,
-# kernels/Align.java), training without
-ALIGN=-XX:ObjectAlignmentInBytes=64
+# as the launcher: inference with 64-byte object alignment (packed weights and activations on
+# cache lines, kernels/Align.java) and, where THP is "madvise", transparent huge pages for the
+# heap; training without either
+ALIGN=(-XX:ObjectAlignmentInBytes=64)
+if grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled; then
+  ALIGN+=(-XX:+UseTransparentHugePages)
+fi
 R4J_ARGS=(-cp "$WORK/resnet4j-build/resnet4j.jar:$WORK/resnet4j-build/lib/*"
      dev.resnet4j.cli.Main bench --threads "$THREADS" --json --warmup "$WARMUP" --warmup-seconds "$WARMUP_SECONDS")
 R4J=("$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g "${R4J_ARGS[@]}")
-R4J_INFER=("$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g "$ALIGN" "${R4J_ARGS[@]}")
+R4J_INFER=("$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g "${ALIGN[@]}" "${R4J_ARGS[@]}")
 TORCH=($PY "$HERE/torch_bench.py" --threads "$THREADS" --warmup "$WARMUP" --warmup-seconds "$WARMUP_SECONDS")
 ORT=(java -cp "$WORK/ort-build/ort-bench.jar:$WORK/ort-build/lib/*" dev.resnet4j.compare.OrtBench "$ONNX"
      --threads "$THREADS" --warmup "$WARMUP" --warmup-seconds "$WARMUP_SECONDS")
@@ -89,7 +93,7 @@ done
 # INTERLEAVED_BLOCKS=0 skips it; else the blocks for batch 1 and batch 16 (~40 s at the default).
 INTERLEAVED_BLOCKS=${INTERLEAVED_BLOCKS:-40,20}
 if [ "$INTERLEAVED_BLOCKS" != "0" ]; then
-  run 0 i "$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g "$ALIGN" \
+  run 0 i "$R4J_JAVA" --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx6g "${ALIGN[@]}" \
     -cp "$WORK/ort-build/ort-bench.jar:$WORK/ort-build/lib/*:$WORK/resnet4j-build/resnet4j.jar:$WORK/resnet4j-build/lib/*" \
     dev.resnet4j.compare.Interleaved "$ONNX" --batch 1,16 --threads "$THREADS" --blocks "$INTERLEAVED_BLOCKS" \
     --warmup-seconds "$WARMUP_SECONDS"

@@ -128,8 +128,13 @@ final class BenchCommand implements Callable<Integer> {
                         + " direct convolution's FLOPs, so it is an effective rate)%n", Winograd.TILE, Winograd.TILE);
             }
             if (!train) {
-                out.println(Align.onCacheLines() ? "packed weights start on 64-byte lines (-XX:ObjectAlignmentInBytes=64)"
-                        : "packed weights wherever the JVM puts them (the launcher's -XX:ObjectAlignmentInBytes=64 aligns them)");
+                out.println(Align.onCacheLines()
+                        ? "packed weights and activations start on 64-byte lines (-XX:ObjectAlignmentInBytes=64)"
+                        : "packed weights and activations wherever the JVM puts them (the launcher's"
+                                + " -XX:ObjectAlignmentInBytes=64 aligns them)");
+                out.println(Align.hugePages() ? "heap on transparent huge pages (-XX:+UseTransparentHugePages)"
+                        : "heap on the default pages (the launcher adds -XX:+UseTransparentHugePages where THP is"
+                                + " \"madvise\")");
             }
             out.printf(Locale.ROOT, "peak: %.1f GFLOP/s, %s%n", peak.gflops(), peak.source());
             out.printf(Locale.ROOT, "%6s %10s %10s %10s %9s %7s%n", "batch", "median ms", "min ms", "images/s", "GFLOP/s", "%peak");
