@@ -18,8 +18,8 @@ import java.util.Random;
  * of load on a shared machine hits both alike: separate processes minutes apart (the rounds of
  * run.sh) differ by up to 30 % here for the same code. Each block runs one implementation for
  * one untimed and {@code per} timed iterations back to back (its threads hot, as in a
- * steady-state loop), then sleeps 20 ms so that its spinning threads park before the other's
- * block; the two alternate which goes first. Prints, per batch size, one JSON line per
+ * steady-state loop), then sleeps {@link #PAUSE_MS} so that its spinning threads park before
+ * the other's block; the two alternate which goes first. Prints, per batch size, one JSON line per
  * implementation (median and min over all timed iterations) and one with the median over
  * blocks of the paired ratio (resnet4j images/s ÷ ONNX Runtime's, from the two blocks' medians).
  *
@@ -137,7 +137,17 @@ public final class Interleaved {
         void run() throws Exception;
     }
 
-    /** One untimed and {@code per} timed runs back to back, then a 20 ms pause; the timed ones in ms. */
+    /**
+     * The pause after each block. ONNX Runtime's intra-op workers spin after a run before they
+     * block (2^20 pause instructions, ~16 ms on a 4 GHz Zen by ORT's own account, issue #27916):
+     * here the process still used CPU 15–25 ms after a run, so with the 20 ms pause of stop 18
+     * a spinning ORT worker could take a core from resnet4j's next block (its forward after an
+     * ORT block 10.36 ms against 9.97 after its own, one run; none with 200 ms). resnet4j's own
+     * workers spin 200 µs.
+     */
+    static final int PAUSE_MS = 100;
+
+    /** One untimed and {@code per} timed runs back to back, then a {@link #PAUSE_MS} pause; the timed ones in ms. */
     private static double[] block(Step step, int per) throws Exception {
         step.run();
         double[] ms = new double[per];
@@ -146,7 +156,7 @@ public final class Interleaved {
             step.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        Thread.sleep(20);
+        Thread.sleep(PAUSE_MS);
         return ms;
     }
 
