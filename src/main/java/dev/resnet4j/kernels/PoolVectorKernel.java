@@ -117,16 +117,7 @@ final class PoolVectorKernel {
                 int dq = d + q * outC;
                 for (int v = 0; v < laneAt.length; v++) {
                     int la = laneAt[v];
-                    int c0 = k0 + la;
-                    int c1 = k1 + la;
-                    int c2 = k2 + la;
-                    FloatVector m0 = FloatVector.fromArray(S, a, ra + c0).max(FloatVector.fromArray(S, a, ra + c1))
-                            .max(FloatVector.fromArray(S, a, ra + c2));
-                    FloatVector m1 = FloatVector.fromArray(S, a, rb + c0).max(FloatVector.fromArray(S, a, rb + c1))
-                            .max(FloatVector.fromArray(S, a, rb + c2));
-                    FloatVector m2 = FloatVector.fromArray(S, a, rc + c0).max(FloatVector.fromArray(S, a, rc + c1))
-                            .max(FloatVector.fromArray(S, a, rc + c2));
-                    FloatVector m = m0.max(m1).max(m2);
+                    FloatVector m = window3(a, ra, rb, rc, k0 + la, k1 + la, k2 + la);
                     m = bias == null ? m.add(0f) : m.add(FloatVector.fromArray(S, bias, v * L));
                     if (relu) {
                         m = m.max(0f);
@@ -148,13 +139,7 @@ final class PoolVectorKernel {
                     int c0 = colAt[xs] + la;
                     int c1 = colAt[Math.min(xs + 1, xe - 1)] + la;
                     int c2 = colAt[xe - 1] + la;
-                    FloatVector m0 = FloatVector.fromArray(S, a, ra + c0).max(FloatVector.fromArray(S, a, ra + c1))
-                            .max(FloatVector.fromArray(S, a, ra + c2));
-                    FloatVector m1 = FloatVector.fromArray(S, a, rb + c0).max(FloatVector.fromArray(S, a, rb + c1))
-                            .max(FloatVector.fromArray(S, a, rb + c2));
-                    FloatVector m2 = FloatVector.fromArray(S, a, rc + c0).max(FloatVector.fromArray(S, a, rc + c1))
-                            .max(FloatVector.fromArray(S, a, rc + c2));
-                    m = m0.max(m1).max(m2);
+                    m = window3(a, ra, rb, rc, c0, c1, c2);
                 } else {
                     m = FloatVector.fromArray(S, a, ra + colAt[xs] + la);
                     for (int r = 0; r < rows; r++) {
@@ -171,5 +156,16 @@ final class PoolVectorKernel {
                 m.intoArray(y, d + q * outC + o);
             }
         }
+    }
+
+    /** The maximum of a 3×3 window: rows at ra, rb, rc, columns at c0, c1, c2, row by row. */
+    private static FloatVector window3(float[] a, int ra, int rb, int rc, int c0, int c1, int c2) {
+        FloatVector m0 = FloatVector.fromArray(S, a, ra + c0).max(FloatVector.fromArray(S, a, ra + c1))
+                .max(FloatVector.fromArray(S, a, ra + c2));
+        FloatVector m1 = FloatVector.fromArray(S, a, rb + c0).max(FloatVector.fromArray(S, a, rb + c1))
+                .max(FloatVector.fromArray(S, a, rb + c2));
+        FloatVector m2 = FloatVector.fromArray(S, a, rc + c0).max(FloatVector.fromArray(S, a, rc + c1))
+                .max(FloatVector.fromArray(S, a, rc + c2));
+        return m0.max(m1).max(m2);
     }
 }
