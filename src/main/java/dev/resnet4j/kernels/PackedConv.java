@@ -210,9 +210,9 @@ public final class PackedConv {
 
     /** The residual's offset, which must be y's (the epilogue reads both at one index). */
     static void sameOffset(float[] residual, int y0, int n, int c, int h, int w) {
-        if (residual != null && paddedOffset(residual, n, c, h, w, "residual") != y0) {
-            throw new IllegalArgumentException("padded layout: the residual starts "
-                    + paddedOffset(residual, n, c, h, w, "residual") + " floats in, y " + y0);
+        int r0 = residual == null ? y0 : paddedOffset(residual, n, c, h, w, "residual");
+        if (r0 != y0) {
+            throw new IllegalArgumentException("padded layout: the residual starts " + r0 + " floats in, y " + y0);
         }
     }
 
